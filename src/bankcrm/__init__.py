@@ -1,0 +1,3 @@
+"""bankcrm: the customer relationship management system of a commercial bank."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,297 @@
+"""The `bankcrm` command line: import, generate, status, database upkeep, the demo run."""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from bankcrm.config import Settings, get_settings
+from bankcrm.ingest.service import ImportReport, run_import
+from bankcrm.kit import migrate
+from bankcrm.kit.db import make_engine
+from bankcrm.kit.errors import UserError
+from bankcrm.kit.runtime import Runtime, open_runtime
+from bankcrm.status.service import system_status
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+db_app = typer.Typer(no_args_is_help=True, help="Database schema upkeep.")
+app.add_typer(db_app, name="db")
+console = Console()
+err_console = Console(stderr=True)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _fail(message: str) -> None:
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(code=2)
+
+
+def _runtime(settings: Settings | None = None) -> Runtime:
+    try:
+        return open_runtime(settings or get_settings())
+    except UserError as exc:
+        _fail(str(exc))
+        raise  # unreachable: _fail exits
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=False,
+        disable=not err_console.is_terminal,
+    )
+
+
+class RichImportProgress:
+    """Drives one progress bar per file."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.task: TaskID | None = None
+
+    def start_file(self, name: str, total: int) -> None:
+        self.task = self.progress.add_task(name, total=total)
+
+    def advance(self, rows: int) -> None:
+        if self.task is not None:
+            self.progress.advance(self.task, rows)
+
+    def end_file(self) -> None:
+        if self.task is not None:
+            self.progress.update(self.task, completed=self.progress.tasks[-1].total)
+        self.task = None
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the database schema to the current version."""
+    settings = get_settings()
+    engine = make_engine(settings.database_url)
+    try:
+        migrate.upgrade(engine)
+    except Exception as exc:  # a user's URL or server problem, shown without a traceback
+        _fail(f"cannot upgrade {engine.url.render_as_string(hide_password=True)}: {exc}")
+    finally:
+        engine.dispose()
+    console.print(f"database at revision {migrate.head_revision()}")
+
+
+def print_report(report: ImportReport, max_problems: int = 25) -> None:
+    if report.already_imported:
+        console.print(
+            f"This extract was already imported as batch {report.batch_id}: nothing to do."
+        )
+        return
+    table = Table(title=f"Import batch {report.batch_id} from {report.source}")
+    for heading in ("file", "read", "loaded", "updated", "unchanged", "quarantined", "rows/s"):
+        if heading == "file":
+            table.add_column(heading, no_wrap=True, min_width=22)
+        else:
+            table.add_column(heading, justify="right")
+    for f in report.files:
+        table.add_row(
+            f.file,
+            f"{f.rows_read:,}",
+            f"{f.loaded:,}",
+            f"{f.updated:,}",
+            f"{f.unchanged:,}",
+            f"{f.quarantined:,}",
+            f"{f.rows_per_second:,.0f}",
+        )
+    console.print(table)
+    if report.unknown_files:
+        console.print(f"[yellow]not read (unknown names):[/] {', '.join(report.unknown_files)}")
+    problems = report.problems
+    if problems:
+        shown = Table(title=f"Quarantined rows ({report.quarantined:,} rows, first reasons)")
+        for heading in ("file", "line", "column", "value", "reason"):
+            shown.add_column(heading)
+        for p in problems[:max_problems]:
+            shown.add_row(p.file, str(p.line), p.column or "", p.value or "", p.reason)
+        console.print(shown)
+        if len(problems) > max_problems:
+            console.print(
+                f"... {len(problems) - max_problems:,} more: "
+                f"`bankcrm quarantine {report.batch_id}` lists them all"
+            )
+    console.print(f"done in {report.seconds:,.1f} s")
+
+
+@app.command("import")
+def import_(
+    directory: Annotated[Path, typer.Argument(help="Folder holding the extract files.")],
+    source_format: Annotated[
+        str, typer.Option("--format", help="extract (the documented format) or berka")
+    ] = "extract",
+) -> None:
+    """Validate and load a core-banking extract (see docs/import-format.md)."""
+    if source_format not in ("extract", "berka"):
+        _fail(f"--format must be 'extract' or 'berka', not '{source_format}'")
+    runtime = _runtime()
+    try:
+        with _progress() as progress:
+            watcher = RichImportProgress(progress)
+            if source_format == "berka":
+                from bankcrm.ingest.berka import BerkaFormatError, convert_berka
+
+                with tempfile.TemporaryDirectory(prefix="berka-") as temp:
+                    try:
+                        convert_berka(directory, Path(temp))
+                    except BerkaFormatError as exc:
+                        _fail(str(exc))
+                    report = run_import(
+                        runtime.sessions, runtime.lake, Path(temp), "berka", watcher,
+                        source=str(directory),
+                    )
+            else:
+                report = run_import(runtime.sessions, runtime.lake, directory, "extract", watcher)
+    except UserError as exc:
+        _fail(f"{exc}\nnothing was written.")
+    finally:
+        runtime.engine.dispose()
+    print_report(report)
+
+
+@app.command()
+def quarantine(batch_id: int) -> None:
+    """List every row an import batch quarantined, with file, line, column and reason."""
+    from bankcrm.ingest.repository import quarantine_for
+
+    runtime = _runtime()
+    with runtime.sessions() as session:
+        rows = quarantine_for(session, batch_id)
+    runtime.engine.dispose()
+    if not rows:
+        console.print(f"batch {batch_id} quarantined nothing (or does not exist)")
+        return
+    for r in rows:
+        console.print(
+            f"{r.file}:{r.line}\t{r.column or '-'}\t{r.value or ''}\t{r.reason}",
+            highlight=False,
+            markup=False,
+        )
+
+
+@app.command()
+def generate(
+    customers: Annotated[int, typer.Option(min=1, help="Number of customers.")] = 10_000,
+    seed: Annotated[int, typer.Option(help="Random seed: same seed, same bytes.")] = 42,
+    out: Annotated[Path, typer.Option(help="Folder to write the extract to.")] = Path(
+        "./var/extract"
+    ),
+) -> None:
+    """Write a synthetic bank as an extract in the documented format (truth kept apart)."""
+    from bankcrm.synth import generate as run_generate
+
+    with _progress() as progress:
+        task = progress.add_task("generating customers", total=customers)
+        summary = run_generate(
+            customers, seed, out, progress=lambda done: progress.update(task, completed=done)
+        )
+    table = Table(title=f"Synthetic bank in {out}")
+    table.add_column("file")
+    table.add_column("rows", justify="right")
+    for name, rows in summary.rows.items():
+        table.add_row(name, f"{rows:,}")
+    console.print(table)
+    console.print(f"done in {summary.seconds:,.1f} s")
+
+
+def _print_status(data: dict[str, Any]) -> None:
+    table = Table(title="bankcrm holds")
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    table.add_row("customers", f"{data['customers']['total']:,}")
+    for kind, statuses in data["customers"]["by_kind_and_status"].items():
+        for status, n in statuses.items():
+            table.add_row(f"  {kind} / {status}", f"{n:,}")
+    table.add_row("holdings", f"{data['holdings']['total']:,}")
+    for category, v in data["holdings"]["by_category"].items():
+        table.add_row(f"  {category} (open)", f"{v['holdings']:,} ({v['open']:,})")
+    for status, n in data["loans_by_status"].items():
+        table.add_row(f"loans {status}", f"{n:,}")
+    table.add_row("cards", f"{data['holdings']['cards']:,}")
+    for name in (
+        "branches",
+        "staff",
+        "products",
+        "relationships",
+        "standing_orders",
+        "interactions",
+        "cases",
+    ):
+        table.add_row(name.replace("_", " "), f"{data[name]:,}")
+    tx = data["transactions"]
+    span = f" ({tx['first_day']} to {tx['last_day']})" if tx["rows"] else ""
+    table.add_row("transactions in the lake" + span, f"{tx['rows']:,}")
+    table.add_row("import batches", f"{data['import_batches']['total']:,}")
+    console.print(table)
+    for b in data["import_batches"]["recent"][:5]:
+        console.print(
+            f"batch {b['id']} {b['format']} {b['outcome']} at {b['finished_at']}: "
+            f"{b['rows_loaded']:,} loaded, {b['rows_updated']:,} updated, "
+            f"{b['rows_quarantined']:,} quarantined",
+            highlight=False,
+        )
+
+
+@app.command()
+def status(
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """What the system holds: customers, holdings, loans, cards, the lake, import batches."""
+    from bankcrm.ingest.service import recover
+
+    runtime = _runtime()
+    try:
+        recover(runtime.sessions, runtime.lake)
+        with runtime.sessions() as session:
+            data = system_status(session)
+    finally:
+        runtime.engine.dispose()
+    if as_json:
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+    else:
+        _print_status(data)
+
+
+@app.command()
+def run(
+    customers: Annotated[int, typer.Option(min=1, help="Size of the demo bank.")] = 5_000,
+    seed: Annotated[int, typer.Option(help="Seed of the demo bank.")] = 42,
+) -> None:
+    """The main job on the embedded default: generate a demo bank once, import it, summarise."""
+    settings = get_settings()
+    extract = settings.lake_dir.parent / "extract"
+    if (extract / "customers.csv").is_file():
+        console.print(f"reusing the demo extract in {extract}")
+    else:
+        generate(customers=customers, seed=seed, out=extract)
+    import_(extract, "extract")
+    status(as_json=False)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,27 @@
+"""Import every feature's models so metadata (and Alembic) sees all tables."""
+
+from bankcrm.customers.models import Customer, CustomerRelationship
+from bankcrm.ingest.models import ImportBatch, QuarantinedRow, RecordHistory
+from bankcrm.interactions.models import Interaction
+from bankcrm.kit.db import Base
+from bankcrm.lake.models import LakeFile
+from bankcrm.products.models import Holding, Product, StandingOrder
+from bankcrm.service_desk.models import Case
+from bankcrm.staff.models import Branch, Staff
+
+__all__ = [
+    "Base",
+    "Branch",
+    "Case",
+    "Customer",
+    "CustomerRelationship",
+    "Holding",
+    "ImportBatch",
+    "Interaction",
+    "LakeFile",
+    "Product",
+    "QuarantinedRow",
+    "RecordHistory",
+    "Staff",
+    "StandingOrder",
+]

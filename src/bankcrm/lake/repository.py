@@ -1,0 +1,71 @@
+"""Queries on the lake manifest (which Parquet files hold committed rows)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from bankcrm.lake.models import LakeFile
+
+
+class StagedFileLike(Protocol):
+    month: str
+    path: str
+    rows: int
+    min_id: int
+    max_id: int
+
+    @property
+    def first_day(self) -> object: ...
+
+    @property
+    def last_day(self) -> object: ...
+
+
+def add_files(
+    session: Session, batch_id: int, dataset: str, files: Sequence[StagedFileLike]
+) -> None:
+    if files:
+        session.execute(
+            insert(LakeFile),
+            [
+                {
+                    "batch_id": batch_id,
+                    "dataset": dataset,
+                    "month": f.month,
+                    "path": f.path,
+                    "rows": f.rows,
+                    "min_id": f.min_id,
+                    "max_id": f.max_id,
+                    "first_day": f.first_day,
+                    "last_day": f.last_day,
+                }
+                for f in files
+            ],
+        )
+
+
+def files_overlapping(session: Session, dataset: str, low: int, high: int) -> list[str]:
+    return list(
+        session.scalars(
+            select(LakeFile.path).where(
+                LakeFile.dataset == dataset, LakeFile.max_id >= low, LakeFile.min_id <= high
+            )
+        )
+    )
+
+
+def totals(session: Session, dataset: str) -> tuple[int, int, object, object]:
+    """(files, rows, first day, last day) of a dataset."""
+    row = session.execute(
+        select(
+            func.count(LakeFile.id),
+            func.coalesce(func.sum(LakeFile.rows), 0),
+            func.min(LakeFile.first_day),
+            func.max(LakeFile.last_day),
+        ).where(LakeFile.dataset == dataset)
+    ).one()
+    return int(row[0]), int(row[1]), row[2], row[3]
