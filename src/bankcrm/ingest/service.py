@@ -26,6 +26,7 @@ from bankcrm.ingest.models import ImportBatch
 from bankcrm.ingest.reader import ExtractFileError, count_rows, read_header
 from bankcrm.ingest.validate import KeyBook, Problem
 from bankcrm.kit.db import utcnow
+from bankcrm.kit.faults import checkpoint
 from bankcrm.lake import repository as lake_repo
 from bankcrm.lake.store import LakeStore
 
@@ -43,6 +44,9 @@ class ImportReport:
     @property
     def problems(self) -> list[Problem]:
         return [p for f in self.files for p in f.problems]
+
+    def files_rows_loaded(self) -> int:
+        return sum(f.loaded for f in self.files)
 
     @property
     def quarantined(self) -> int:
@@ -145,6 +149,7 @@ def run_import(
         staged = _load_and_commit(
             factory, store, files, key, report.source, source_format, report, progress
         )
+        checkpoint("committed")
         if staged:
             store.publish(key)
             with factory() as session, session.begin():
@@ -191,6 +196,7 @@ def _load_and_commit(
                 session, target, path, book, batch.id, count_rows(path), progress
             )
             report.files.append(file_report)
+            checkpoint(f"loaded:{target.entity.name}")
             book.ids[target.entity.name] = repo.key_ids(session, target)
             if target.entity.name == "products":
                 book.product_category = repo.product_categories(session)
@@ -203,6 +209,7 @@ def _load_and_commit(
             report.files.append(tx_report)
             lake_repo.add_files(session, batch.id, "transactions", staged_files)
             staged = len(staged_files)
+            checkpoint("staged")
         report.batch_id = batch.id
         report.lake_files = staged
         _finish_batch(session, batch, report, staged)

@@ -24,7 +24,7 @@ from bankcrm.lake.store import TRANSACTION_SCHEMA, LakeStore
 BATCH_ROWS = 1_000_000
 MAX_PROBLEMS_KEPT = 100_000
 _INT_RE = r"^[+-]?\d{1,18}$"
-_DEC_RE = r"^[+-]?(\d+(\.\d*)?|\.\d+)$"
+_DEC_RE = r"^[+-]?(\d{1,16}(\.\d*)?|\.\d+)$"  # fits decimal(18,2)
 _DATE_RE = r"^\d{4}-\d{2}-\d{2}$"
 ENTITY = spec.TRANSACTIONS
 Progress = Callable[[int], None]
@@ -97,6 +97,8 @@ def _convert(column: spec.Column, raw: pa.Array) -> tuple[pa.Array, list[Check]]
     if not (pa.types.is_string(raw.type) or pa.types.is_large_string(raw.type)):
         try:
             if pa.types.is_decimal(target) and pa.types.is_floating(raw.type):
+                if pc.any(pc.greater_equal(pc.abs(raw), 1e16)).as_py():
+                    raise pa.ArrowInvalid("too large for decimal(18,2)")
                 raw = pc.round(raw, 2)
             typed = pc.cast(raw, target, safe=not pa.types.is_decimal(target))
             return typed, []

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from bankcrm.kit.faults import checkpoint
+
 TRANSACTIONS = "transactions"
 STAGING = "_staging"
 
@@ -71,6 +73,7 @@ class LakeStore:
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(source, target)
             moved += 1
+            checkpoint("publishing")
         _fsync_dir(self.transactions_dir)
         shutil.rmtree(staged, ignore_errors=True)
         return moved
