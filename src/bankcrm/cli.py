@@ -162,7 +162,11 @@ def import_(
                     except BerkaFormatError as exc:
                         _fail(str(exc))
                     report = run_import(
-                        runtime.sessions, runtime.lake, Path(temp), "berka", watcher,
+                        runtime.sessions,
+                        runtime.lake,
+                        Path(temp),
+                        "berka",
+                        watcher,
                         source=str(directory),
                     )
             else:

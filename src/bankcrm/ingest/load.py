@@ -53,7 +53,12 @@ def _hashable(value: Any) -> str:
 
 def row_hash(values: dict[str, Any]) -> str:
     """Fingerprint of a record's content, to tell a changed record from a repeated one."""
-    text = "\x1f".join(f"{k}={_hashable(values[k])}" for k in sorted(values))
+    text = "\x1f".join(
+        [
+            str(v.normalize()) if v.__class__ is Decimal else ("" if v is None else str(v))
+            for v in values.values()
+        ]
+    )
     return hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
 
 
@@ -65,17 +70,33 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-def to_database_row(target: Target, row: GoodRow, book: KeyBook) -> dict[str, Any]:
-    entity = target.entity
-    out: dict[str, Any] = {}
-    for column in entity.columns:
-        value = row.values.get(column.name)
+Plan = list[tuple[str, str, dict[str, int] | None, Any]]
+
+
+def database_plan(target: Target, book: KeyBook) -> Plan:
+    """Per column: (extract name, database name, id map for a foreign key, default)."""
+    plan: Plan = []
+    for column in target.entity.columns:
+        ids = None
         if column.name in target.foreign_keys:
             assert column.references is not None
-            value = None if value is None else book.ids[column.references[0]][str(value)]
-        elif value is None and column.name in target.defaults:
-            value = target.defaults[column.name]
-        out[target.db_column(column.name)] = value
+            ids = book.ids[column.references[0]]
+        plan.append(
+            (column.name, target.db_column(column.name), ids, target.defaults.get(column.name))
+        )
+    return plan
+
+
+def to_database_row(target: Target, row: GoodRow, plan: Plan) -> dict[str, Any]:
+    values = row.values
+    out: dict[str, Any] = {}
+    for name, db_name, ids, default in plan:
+        value = values[name]
+        if value is None:
+            value = default
+        elif ids is not None:
+            value = ids[str(value)]
+        out[db_name] = value
     out[target.key_column] = row.key
     out["source_hash"] = row_hash(out)
     return out
@@ -95,6 +116,7 @@ def load_entity(
     report = FileReport(file=path.name, entity=target.entity.name)
     validator = EntityValidator(target.entity, path.name, book)
     states = repo.key_states(session, target)
+    plan = database_plan(target, book)
     if progress is not None:
         progress.start_file(path.name, total_rows)
     for chunk in iter_rows(path, target.entity):
@@ -105,7 +127,7 @@ def load_entity(
         inserts: list[dict[str, Any]] = []
         changes: list[tuple[tuple[int, str | None, int], dict[str, Any], str]] = []
         for row in good:
-            db_row = to_database_row(target, row, book)
+            db_row = to_database_row(target, row, plan)
             state = states.get(row.key)
             if state is None:
                 inserts.append(db_row)

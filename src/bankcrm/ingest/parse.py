@@ -139,3 +139,25 @@ def parse_cell(column: Column, raw: Any) -> Any:
     if column.max_length is not None and isinstance(value, str) and len(value) > column.max_length:
         raise CellError(f"longer than {column.max_length} characters")
     return value
+
+
+def compile_parser(column: Column) -> Callable[[Any], Any]:
+    """A parser specialised for one column; text cells, the bulk of any file, go fast."""
+    if column.type is not ColumnType.TEXT:
+        return lambda raw: parse_cell(column, raw)
+    allowed = frozenset(column.enum) if column.enum is not None else None
+    limit = column.max_length
+
+    def parse_text(raw: Any) -> Any:
+        if raw.__class__ is not str:
+            return parse_cell(column, raw)
+        text: str = raw.strip()
+        if not text.isascii() and bad_encoding(text):
+            raise CellError("not valid UTF-8 (bad encoding)")
+        if allowed is not None and text not in allowed:
+            raise CellError(f"'{text}' is not one of: {', '.join(column.enum or ())}")
+        if limit is not None and len(text) > limit:
+            raise CellError(f"longer than {limit} characters")
+        return text
+
+    return parse_text

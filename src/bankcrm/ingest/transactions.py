@@ -320,6 +320,15 @@ def _shown(value: object) -> str | None:
     return text.encode("utf-8", "backslashreplace").decode("utf-8")[:200]
 
 
+@dataclass
+class _MonthStats:
+    rows: int = 0
+    min_id: int = 2**63 - 1
+    max_id: int = -(2**63)
+    first_day: date = date.max
+    last_day: date = date.min
+
+
 def stage(
     path: Path,
     book: KeyBook,
@@ -331,7 +340,7 @@ def stage(
     """Pass two: write the rows not dropped into per-month staged Parquet files."""
     staging = store.staging_dir(batch_key)
     writers: dict[str, pq.ParquetWriter] = {}
-    stats: dict[str, list[int | date]] = {}
+    stats: dict[str, _MonthStats] = {}
     offset = 0
     skipped: list[int] = []
     try:
@@ -348,12 +357,12 @@ def stage(
         for writer in writers.values():
             writer.close()
     staged = []
-    for month, (rows, lo, hi, first, last) in sorted(stats.items()):
+    for month, m in sorted(stats.items()):
         relative = store.relative_path(month, batch_key)
-        temp = staging / (relative + ".tmp")
-        temp.replace(staging / relative)
-        assert isinstance(first, date) and isinstance(last, date)
-        staged.append(StagedFile(month, relative, int(rows), int(lo), int(hi), first, last))  # type: ignore[arg-type]
+        (staging / (relative + ".tmp")).replace(staging / relative)
+        staged.append(
+            StagedFile(month, relative, m.rows, m.min_id, m.max_id, m.first_day, m.last_day)
+        )
     return staged
 
 
@@ -363,7 +372,7 @@ def _write_by_month(
     store: LakeStore,
     batch_key: str,
     writers: dict[str, pq.ParquetWriter],
-    stats: dict[str, list[int | date]],
+    stats: dict[str, _MonthStats],
 ) -> None:
     months = pc.strftime(table.column("booked_on"), format="%Y-%m")
     for month in pc.unique(months).to_pylist():
@@ -374,13 +383,12 @@ def _write_by_month(
             target.parent.mkdir(parents=True, exist_ok=True)
             writer = pq.ParquetWriter(target, TRANSACTION_SCHEMA, compression="zstd")
             writers[month] = writer
-            stats[month] = [0, 2**63 - 1, -(2**63), date.max, date.min]
+            stats[month] = _MonthStats()
         writer.write_table(part, row_group_size=1_000_000)
-        ids = part.column("transaction_id")
-        days = part.column("booked_on")
-        s = stats[month]
-        s[0] = int(s[0]) + part.num_rows  # type: ignore[operator]
-        s[1] = min(int(s[1]), pc.min(ids).as_py())  # type: ignore[arg-type]
-        s[2] = max(int(s[2]), pc.max(ids).as_py())  # type: ignore[arg-type]
-        s[3] = min(s[3], pc.min(days).as_py())  # type: ignore[type-var]
-        s[4] = max(s[4], pc.max(days).as_py())  # type: ignore[type-var]
+        ids, days = part.column("transaction_id"), part.column("booked_on")
+        m = stats[month]
+        m.rows += part.num_rows
+        m.min_id = min(m.min_id, int(pc.min(ids).as_py()))
+        m.max_id = max(m.max_id, int(pc.max(ids).as_py()))
+        m.first_day = min(m.first_day, pc.min(days).as_py())
+        m.last_day = max(m.last_day, pc.max(days).as_py())

@@ -9,7 +9,7 @@ from typing import Any
 
 from bankcrm.ingest import spec
 from bankcrm.ingest.mapping import external_key
-from bankcrm.ingest.parse import CellError, is_missing, parse_cell
+from bankcrm.ingest.parse import CellError, compile_parser
 from bankcrm.ingest.reader import RawRow
 
 LOAN_CATEGORIES = frozenset({"consumer_loan", "mortgage", "business_loan"})
@@ -103,6 +103,10 @@ class EntityValidator:
     file_name: str
     book: KeyBook
     seen: dict[str, int] = field(default_factory=dict)
+    plan: list[tuple[str, bool, Callable[[Any], Any]]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.plan = [(c.name, c.required, compile_parser(c)) for c in self.entity.columns]
 
     def validate(self, chunk: list[RawRow]) -> tuple[list[GoodRow], list[Problem]]:
         good: list[GoodRow] = []
@@ -122,23 +126,26 @@ class EntityValidator:
             return None, [self._problem(row.line, None, None, row.problem)]
         values: dict[str, Any] = {}
         found: list[Problem] = []
-        for column in self.entity.columns:
-            raw = row.cells.get(column.name)
-            if is_missing(raw):
-                if column.required:
-                    found.append(self._problem(row.line, column.name, raw, "required but empty"))
-                values[column.name] = None
+        cells = row.cells
+        for name, required, parse in self.plan:
+            raw = cells.get(name)
+            if raw is None or (raw.__class__ is str and not raw.strip()):
+                if required:
+                    found.append(self._problem(row.line, name, raw, "required but empty"))
+                values[name] = None
                 continue
             try:
-                values[column.name] = parse_cell(column, raw)
+                values[name] = parse(raw)
             except CellError as exc:
-                found.append(self._problem(row.line, column.name, raw, str(exc)))
-                values[column.name] = None
+                found.append(self._problem(row.line, name, raw, str(exc)))
+                values[name] = None
         if not found:
             found.extend(self._references(row.line, values))
             for column_name, reason in _rule_problems(self.entity, values, self.book):
-                found.append(self._problem(row.line, column_name, values.get(column_name), reason))
-        key = None
+                found.append(
+                    self._problem(row.line, column_name, values.get(column_name or ""), reason)
+                )
+        key: str | None = None
         if all(values.get(k) is not None for k in self.entity.key):
             key = external_key(self.entity, values)
             first_line = self.seen.get(key)

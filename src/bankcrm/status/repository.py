@@ -43,7 +43,7 @@ def loans_by_status(session: Session) -> list[tuple[str, int]]:
         .group_by(Holding.loan_status)
         .order_by(Holding.loan_status)
     )
-    return [(s, int(n)) for s, n in rows]
+    return [(str(s), int(n)) for s, n in rows]
 
 
 def simple_counts(session: Session) -> dict[str, int]:

@@ -44,7 +44,24 @@ def month_day(month: I64, dom: I64) -> I64:
 
 
 def month_of(day: I64) -> I64:
+    """Window month (0-23) of a window day; -1 before the window."""
     return np.searchsorted(MONTH_STARTS, day, side="right").astype(np.int64) - 1
+
+
+def calendar(day: I64) -> tuple[I64, I64, I64]:
+    """(year, month 1-12, day of month 1-31) of window days."""
+    d = (day + EPOCH_OFFSET).astype("datetime64[D]")
+    y = d.astype("datetime64[Y]")
+    m = d.astype("datetime64[M]")
+    year = y.astype(np.int64) + 1970
+    month = (m - y.astype("datetime64[M]")).astype(np.int64) + 1
+    dom = (d - m.astype("datetime64[D]")).astype(np.int64) + 1
+    return year, month, dom
+
+
+def window_month_calendar(month: I64) -> I64:
+    """Calendar month (1-12) of window month 0-23."""
+    return (WINDOW_START.month - 1 + month) % 12 + 1
 
 
 SEGMENTS = ("mass_retail", "affluent", "private_banking", "sme", "large_corporate")
@@ -59,51 +76,96 @@ REGIONS: tuple[tuple[str, float, tuple[tuple[str, str], ...]], ...] = (
     (
         "central Bohemia",
         0.13,
-        (("Kladno", "272 01"), ("Mladá Boleslav", "293 01"), ("Kolín", "280 02"),
-         ("Příbram", "261 01"), ("Benešov", "256 01")),
+        (
+            ("Kladno", "272 01"),
+            ("Mladá Boleslav", "293 01"),
+            ("Kolín", "280 02"),
+            ("Příbram", "261 01"),
+            ("Benešov", "256 01"),
+        ),
     ),
     (
         "south Bohemia",
         0.06,
-        (("České Budějovice", "370 01"), ("Tábor", "390 02"), ("Písek", "397 01"),
-         ("Strakonice", "386 01"), ("Jindřichův Hradec", "377 01")),
+        (
+            ("České Budějovice", "370 01"),
+            ("Tábor", "390 02"),
+            ("Písek", "397 01"),
+            ("Strakonice", "386 01"),
+            ("Jindřichův Hradec", "377 01"),
+        ),
     ),
     (
         "west Bohemia",
         0.08,
-        (("Plzeň", "301 00"), ("Karlovy Vary", "360 01"), ("Cheb", "350 02"),
-         ("Klatovy", "339 01"), ("Sokolov", "356 01")),
+        (
+            ("Plzeň", "301 00"),
+            ("Karlovy Vary", "360 01"),
+            ("Cheb", "350 02"),
+            ("Klatovy", "339 01"),
+            ("Sokolov", "356 01"),
+        ),
     ),
     (
         "north Bohemia",
         0.12,
-        (("Ústí nad Labem", "400 01"), ("Liberec", "460 01"), ("Teplice", "415 01"),
-         ("Most", "434 01"), ("Děčín", "405 02"), ("Jablonec nad Nisou", "466 01")),
+        (
+            ("Ústí nad Labem", "400 01"),
+            ("Liberec", "460 01"),
+            ("Teplice", "415 01"),
+            ("Most", "434 01"),
+            ("Děčín", "405 02"),
+            ("Jablonec nad Nisou", "466 01"),
+        ),
     ),
     (
         "east Bohemia",
         0.10,
-        (("Hradec Králové", "500 02"), ("Pardubice", "530 02"), ("Trutnov", "541 01"),
-         ("Chrudim", "537 01"), ("Náchod", "547 01")),
+        (
+            ("Hradec Králové", "500 02"),
+            ("Pardubice", "530 02"),
+            ("Trutnov", "541 01"),
+            ("Chrudim", "537 01"),
+            ("Náchod", "547 01"),
+        ),
     ),
     (
         "south Moravia",
         0.17,
-        (("Brno", "602 00"), ("Zlín", "760 01"), ("Jihlava", "586 01"), ("Znojmo", "669 02"),
-         ("Hodonín", "695 01"), ("Břeclav", "690 02")),
+        (
+            ("Brno", "602 00"),
+            ("Zlín", "760 01"),
+            ("Jihlava", "586 01"),
+            ("Znojmo", "669 02"),
+            ("Hodonín", "695 01"),
+            ("Břeclav", "690 02"),
+        ),
     ),
     (
         "north Moravia",
         0.16,
-        (("Ostrava", "702 00"), ("Olomouc", "779 00"), ("Opava", "746 01"),
-         ("Frýdek-Místek", "738 01"), ("Karviná", "733 01"), ("Přerov", "750 02")),
+        (
+            ("Ostrava", "702 00"),
+            ("Olomouc", "779 00"),
+            ("Opava", "746 01"),
+            ("Frýdek-Místek", "738 01"),
+            ("Karviná", "733 01"),
+            ("Přerov", "750 02"),
+        ),
     ),
 )
 REGION_NAMES = tuple(r[0] for r in REGIONS)
 REGION_WEIGHTS = np.asarray([r[1] for r in REGIONS], dtype=np.float64)
 # Nearest regions, used as home-branch fallback when a region has no branch of its own.
 REGION_FALLBACK = (
-    (0,), (0,), (1, 0, 6), (1, 0), (0, 1), (1, 0, 7), (7, 0), (6, 0),
+    (0,),
+    (0,),
+    (1, 0, 6),
+    (1, 0),
+    (0, 1),
+    (1, 0, 7),
+    (7, 0),
+    (6, 0),
 )
 CITIES = tuple((ri, c, p) for ri, r in enumerate(REGIONS) for c, p in r[2])
 CITY_REGION = np.asarray([c[0] for c in CITIES], dtype=np.int64)
@@ -132,19 +194,51 @@ P = Product
 PRODUCTS: tuple[Product, ...] = (
     P("CA_BASIC", "Basic Current Account", "current_account", 0.01, 0, 0, 0, date(1995, 3, 1)),
     P("CA_PLUS", "Plus Current Account", "current_account", 0.01, 99, 0, 0, date(2012, 5, 1)),
-    P("CA_PREMIUM", "Premium Current Account", "current_account", 0.01, 150, 0, 0,
-      date(2008, 9, 1)),
+    P(
+        "CA_PREMIUM",
+        "Premium Current Account",
+        "current_account",
+        0.01,
+        150,
+        0,
+        0,
+        date(2008, 9, 1),
+    ),
     P("CA_STUDENT", "Student Account", "current_account", 0.01, 0, 0, 0, date(2010, 9, 1)),
-    P("CA_BUSINESS", "Business Current Account", "current_account", 0.01, 149, 0, 6,
-      date(1995, 3, 1)),
-    P("CA_CORPORATE", "Corporate Current Account", "current_account", 0.01, 150, 0, 4,
-      date(1995, 3, 1)),
-    P("SA_CLASSIC", "Classic Savings Book", "savings_account", 0.5, 0, 0, 0, date(1993, 1, 4),
-      False),
+    P(
+        "CA_BUSINESS",
+        "Business Current Account",
+        "current_account",
+        0.01,
+        149,
+        0,
+        6,
+        date(1995, 3, 1),
+    ),
+    P(
+        "CA_CORPORATE",
+        "Corporate Current Account",
+        "current_account",
+        0.01,
+        150,
+        0,
+        4,
+        date(1995, 3, 1),
+    ),
+    P(
+        "SA_CLASSIC",
+        "Classic Savings Book",
+        "savings_account",
+        0.5,
+        0,
+        0,
+        0,
+        date(1993, 1, 4),
+        False,
+    ),
     P("SA_STANDARD", "Savings Account", "savings_account", 2.5, 0, 0, 0, date(2016, 1, 1)),
     P("SA_BONUS", "Bonus Savings Account", "savings_account", 3.5, 0, 0, 0, date(2022, 3, 1)),
-    P("SA_BUSINESS", "Business Savings Account", "savings_account", 2.0, 0, 0, 0,
-      date(2014, 6, 1)),
+    P("SA_BUSINESS", "Business Savings Account", "savings_account", 2.0, 0, 0, 0, date(2014, 6, 1)),
     P("TD_6M", "Term Deposit 6 months", "term_deposit", 3.0, 0, 0, 0, date(2005, 1, 1)),
     P("TD_12M", "Term Deposit 12 months", "term_deposit", 3.6, 0, 0, 0, date(2005, 1, 1)),
     P("TD_36M", "Term Deposit 36 months", "term_deposit", 4.2, 0, 0, 0, date(2011, 1, 1)),
@@ -160,19 +254,33 @@ PRODUCTS: tuple[Product, ...] = (
     P("CC_BUSINESS", "Business Credit Card", "credit_card", 19.9, 0, 1200, 0, date(2009, 6, 1)),
     P("DC_STANDARD", "Debit Card", "debit_card", 0, 0, 0, 0, date(1997, 1, 1)),
     P("DC_BUSINESS", "Business Debit Card", "debit_card", 0, 0, 300, 0, date(2003, 1, 1)),
-    P("WM_FUNDS", "Investment Funds Account", "wealth_management", 0, 0, 600, 0,
-      date(2004, 5, 1)),
+    P("WM_FUNDS", "Investment Funds Account", "wealth_management", 0, 0, 600, 0, date(2004, 5, 1)),
     P("WM_MANAGED", "Managed Portfolio", "wealth_management", 0, 0, 12000, 0, date(2012, 5, 1)),
-    P("WM_PRIVATE", "Private Banking Discretionary Mandate", "wealth_management", 0, 0, 150000,
-      0, date(2010, 1, 1)),
+    P(
+        "WM_PRIVATE",
+        "Private Banking Discretionary Mandate",
+        "wealth_management",
+        0,
+        0,
+        150000,
+        0,
+        date(2010, 1, 1),
+    ),
     P("IN_LIFE", "Life Insurance", "insurance", 0, 650, 0, 0, date(2002, 1, 1)),
     P("IN_PROPERTY", "Home and Property Insurance", "insurance", 0, 290, 0, 0, date(2002, 1, 1)),
     P("IN_TRAVEL", "Annual Travel Insurance", "insurance", 0, 0, 1490, 0, date(2014, 1, 1)),
     P("PR_PAYROLL", "Payroll Service Account", "payroll", 0.01, 390, 0, 2, date(2007, 1, 1)),
-    P("CM_POOLING", "Cash Pooling and Liquidity Management", "cash_management", 0, 2500, 0, 0,
-      date(2009, 1, 1)),
-    P("TF_LC", "Documentary Letter of Credit", "trade_finance", 6.5, 0, 0, 2500,
-      date(2000, 1, 1)),
+    P(
+        "CM_POOLING",
+        "Cash Pooling and Liquidity Management",
+        "cash_management",
+        0,
+        2500,
+        0,
+        0,
+        date(2009, 1, 1),
+    ),
+    P("TF_LC", "Documentary Letter of Credit", "trade_finance", 6.5, 0, 0, 2500, date(2000, 1, 1)),
     P("TF_GUARANTEE", "Bank Guarantee", "trade_finance", 2.0, 0, 0, 1500, date(2000, 1, 1)),
 )
 PRODUCT_INDEX = {p.code: i for i, p in enumerate(PRODUCTS)}

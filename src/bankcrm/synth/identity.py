@@ -30,18 +30,8 @@ def customer_no(number: I64) -> pa.Array:
     return join("C", digits(number, 9))
 
 
-def _ymd(day: I64) -> tuple[I64, I64, I64]:
-    d = (day + cat.EPOCH_OFFSET).astype("datetime64[D]")
-    y = d.astype("datetime64[Y]")
-    m = d.astype("datetime64[M]")
-    year = y.astype(np.int64) + 1970
-    month = (m - y.astype("datetime64[M]")).astype(np.int64) + 1
-    dom = (d - m.astype("datetime64[D]")).astype(np.int64) + 1
-    return year, month, dom
-
-
 def _birth_numbers(c: Customers, birth: I64, chunk: int) -> pa.Array:
-    year, month, dom = _ymd(birth)
+    year, month, dom = cat.calendar(birth)
     ymd = (year % 100) * 10000 + (month + 50 * c.female) * 100 + dom
     group = ymd * 2 + c.female
     order = np.argsort(group, kind="stable")
@@ -76,7 +66,9 @@ def _company_names(rng: np.random.Generator, c: Customers, industry: I64) -> pa.
     family = join(pick(SUR_M, c.surname), " ", ind_word, " ", legal)
     combo = join(word, " ", ind_word, tail, " ", legal)
     plain = join(word, tail, " ", legal)
-    return pc.if_else(pa.array(variant < 0.4), family, pc.if_else(pa.array(variant < 0.75), combo, plain))
+    return pc.if_else(
+        pa.array(variant < 0.4), family, pc.if_else(pa.array(variant < 0.75), combo, plain)
+    )
 
 
 def _mask(values: pa.Array, keep: Bool) -> pa.Array:
@@ -84,7 +76,10 @@ def _mask(values: pa.Array, keep: Bool) -> pa.Array:
 
 
 def customers_table(
-    rng: np.random.Generator, c: Customers, org_branch_ids: pa.Array, staff_ids: pa.Array,
+    rng: np.random.Generator,
+    c: Customers,
+    org_branch_ids: pa.Array,
+    staff_ids: pa.Array,
     chunk: int,
 ) -> dict[str, pa.Array]:
     n = c.n
@@ -108,14 +103,24 @@ def customers_table(
     firm_mail = join("info@", pc.utf8_slice_codeunits(firm_slug, 0, 40), ".example")
     has_mail = rng.random(n) < np.where(ind, np.where(c.age < 70, 0.9, 0.55), 0.97)
     email = _mask(pc.if_else(pa.array(ind), person_mail, firm_mail), has_mail)
-    area = np.where(ind, np.where(rng.random(n) < 0.3, rng.integers(601, 609, n),
-                                  rng.integers(702, 780, n)), rng.integers(220, 600, n))
-    phone = join("+420 ", digits(area, 3), " ", digits(rng.integers(0, 1000, n), 3), " ",
-                 digits(rng.integers(0, 1000, n), 3))
+    area = np.where(
+        ind,
+        np.where(rng.random(n) < 0.3, rng.integers(601, 609, n), rng.integers(702, 780, n)),
+        rng.integers(220, 600, n),
+    )
+    phone = join(
+        "+420 ",
+        digits(area, 3),
+        " ",
+        digits(rng.integers(0, 1000, n), 3),
+        " ",
+        digits(rng.integers(0, 1000, n), 3),
+    )
     phone = _mask(phone, rng.random(n) < 0.95)
     orient = rng.random(n) < 0.4
     house = pc.if_else(
-        pa.array(orient), join(digits(c.house, 1), "/", digits(rng.integers(1, 80, n), 1)),
+        pa.array(orient),
+        join(digits(c.house, 1), "/", digits(rng.integers(1, 80, n), 1)),
         digits(c.house, 1),
     )
     address = join(pick(strings(names.STREETS), c.street), " ", house)
@@ -123,9 +128,13 @@ def customers_table(
     occ_score = (np.log(np.maximum(c.income, 1.0)) - np.log(200e3)) / np.log(20.0)
     occ = np.clip(np.floor(occ_score * 25 + 3 * rng.standard_normal(n)), 0, 24).astype(np.int64)
     occupation = pc.if_else(
-        pa.array(c.stage == cat.STUDENT), pa.scalar("student"),
-        pc.if_else(pa.array(c.stage == cat.RETIRED), pa.scalar("retired"),
-                   pick(strings(names.OCCUPATIONS), occ)),
+        pa.array(c.stage == cat.STUDENT),
+        pa.scalar("student"),
+        pc.if_else(
+            pa.array(c.stage == cat.RETIRED),
+            pa.scalar("retired"),
+            pick(strings(names.OCCUPATIONS), occ),
+        ),
     )
     occupation = _mask(occupation, ind & (rng.random(n) < 0.9))
 

@@ -56,7 +56,9 @@ def _allocate(total: int, weights: list[float], minimum: int) -> list[int]:
     while sum(out) < total:
         out[max(range(len(out)), key=lambda i: ideal[i] - out[i])] += 1
     while sum(out) > total:
-        out[max((i for i in range(len(out)) if out[i] > minimum), key=lambda i: out[i] - ideal[i])] -= 1
+        out[
+            max((i for i in range(len(out)) if out[i] > minimum), key=lambda i: out[i] - ideal[i])
+        ] -= 1
     return out
 
 
@@ -193,7 +195,9 @@ def _flat(groups: list[list[int]]) -> tuple[I64, I64, I64]:
 def _pool(rng: np.random.Generator) -> tuple[pa.Array, pa.Array]:
     """Account numbers at other banks: employers, utilities, insurers, people, ..."""
     number = rng.integers(1_000_000_000, 9_999_999_999, POOL_SIZE)
-    prefix = rng.choice(np.asarray([0, 19, 35, 107, 2000]), POOL_SIZE, p=[0.8, 0.05, 0.05, 0.05, 0.05])
+    prefix = rng.choice(
+        np.asarray([0, 19, 35, 107, 2000]), POOL_SIZE, p=[0.8, 0.05, 0.05, 0.05, 0.05]
+    )
     acct = digits(number, 10)
     with_prefix = join(digits(prefix, 1), "-", acct)
     accounts = pc.if_else(pa.array(prefix > 0), with_prefix, acct)
@@ -203,9 +207,7 @@ def _pool(rng: np.random.Generator) -> tuple[pa.Array, pa.Array]:
     return accounts, pa.array(banks, pa.string())
 
 
-def pick_staff(
-    rng: np.random.Generator, groups: tuple[I64, I64, I64], branch: I64
-) -> I64:
+def pick_staff(rng: np.random.Generator, groups: tuple[I64, I64, I64], branch: I64) -> I64:
     """A random member of each row's branch group (e.g. one of the branch's managers)."""
     flat, start, count = groups
     return flat[start[branch] + np.floor(rng.random(len(branch)) * count[branch]).astype(np.int64)]

@@ -197,7 +197,7 @@ def build_customers(rng: np.random.Generator, first: int, n: int, org: Org) -> C
     city = np.zeros(n, dtype=np.int64)
     for r in range(len(cat.REGIONS)):
         rows = np.flatnonzero(region == r)
-        cities = np.flatnonzero(cat.CITY_REGION == r)
+        cities = np.flatnonzero(r == cat.CITY_REGION)
         w = np.where(np.arange(len(cities)) == 0, 3.0, 1.0)
         city[rows] = cities[categorical(rng, np.broadcast_to(w, (len(rows), len(cities))))]
     street = rng.integers(0, len(names.STREETS), n)
@@ -209,7 +209,12 @@ def build_customers(rng: np.random.Generator, first: int, n: int, org: Org) -> C
     married = rng.random(len(couples)) < 0.8
     spouses, partners = couples[married], couples[~married]
     for dst, src in ((couples[:, 1], couples[:, 0]), (children[:, 0], couples[children[:, 1], 0])):
-        region[dst], city[dst], street[dst], house[dst] = region[src], city[src], street[src], house[src]
+        region[dst], city[dst], street[dst], house[dst] = (
+            region[src],
+            city[src],
+            street[src],
+            house[src],
+        )
     surname[spouses[:, 1]] = surname[spouses[:, 0]]
     surname[children[:, 0]] = surname[couples[children[:, 1], 0]]
     children = np.concatenate(

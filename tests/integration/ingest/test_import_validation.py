@@ -125,7 +125,7 @@ def test_unreadable_file_stops_the_import_and_writes_nothing(
     folder = f.small_bank().write(tmp_path / "extract")
     (folder / "customers.csv").write_text(content, encoding="utf-8")
 
-    with pytest.raises(ExtractFileError, match="customers.csv") as caught:
+    with pytest.raises(ExtractFileError, match=r"customers\.csv") as caught:
         run_import(sessions, lake, folder)
 
     assert message in str(caught.value)
@@ -142,7 +142,7 @@ def test_garbage_parquet_stops_the_import(
     (folder / "transactions.csv").unlink()
     (folder / "transactions.parquet").write_bytes(b"this is not parquet")
 
-    with pytest.raises(ExtractFileError, match="transactions.parquet: not a readable Parquet"):
+    with pytest.raises(ExtractFileError, match=r"transactions\.parquet: not a readable Parquet"):
         run_import(sessions, lake, folder)
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(Customer)) == 0
