@@ -33,7 +33,7 @@ from bankcrm.status.service import system_status
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 db_app = typer.Typer(no_args_is_help=True, help="Database schema upkeep.")
 app.add_typer(db_app, name="db")
-console = Console()
+console = Console(width=None if sys.stdout.isatty() else 150)
 err_console = Console(stderr=True)
 F = TypeVar("F", bound=Callable[..., Any])
 

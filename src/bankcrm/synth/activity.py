@@ -19,9 +19,9 @@ from bankcrm.synth.people import INCOME_ALLOWANCE, INCOME_NONE, INCOME_PENSION, 
 
 MONTH = 30.4375
 # Events per month by segment (mass, affluent, private, SME, large corporate).
-SPEND_RATE = np.asarray([1.5, 2.6, 3.2, 4.0, 12.0])
-CREDIT_RATE = np.asarray([0.3, 0.4, 0.5, 3.5, 11.0])
-CARD_RATE = np.asarray([2.0, 3.5, 4.0, 3.0, 6.0])
+SPEND_RATE = np.asarray([0.75, 1.3, 1.6, 1.8, 5.0])
+CREDIT_RATE = np.asarray([0.2, 0.3, 0.4, 1.5, 4.5])
+CARD_RATE = np.asarray([1.0, 1.2, 1.6, 2.0, 3.5])
 # Debit channels (branch, atm, card, online, mobile): relative size of one payment.
 BRANCH_CASH, BRANCH_TRANSFER, ATM, CARD, TRANSFER = 6.0, 8.0, 3.0, 1.0, 6.0
 SO_CATEGORY = (
@@ -208,7 +208,7 @@ class Streams:
         ca = self.ca[h.cust[rows]]
         hi = np.minimum(np.minimum(self.hi[rows], self.hi[ca]), self.c.active_until[h.cust[rows]])
         lo = np.maximum(self.lo[rows], self.lo[ca])
-        for rate, into in ((0.25, True), (0.12, False)):
+        for rate, into in ((0.1, True), (0.05, False)):
             r, day = poisson_days(rng, np.full(len(rows), rate), lo, hi)
             keep = self.thin(h.cust[rows[r]], day)
             r, day = r[keep], day[keep]

@@ -105,15 +105,14 @@ def spending(s: Streams, income: F64, fixed: F64) -> None:
     eng = np.exp(0.35 * c.engagement)
     pace = np.where(corp, 1.0, STAGE_PACE[np.maximum(c.stage, 0)])
     rate_d = SPEND_RATE[c.segment] * eng * pace
-    rate_c = CREDIT_RATE[c.segment] * eng + np.where(~corp & (c.income_here == INCOME_NONE), 1.0, 0)
+    rate_c = CREDIT_RATE[c.segment] * eng + np.where(~corp & (c.income_here == INCOME_NONE), 0.6, 0)
     save = np.clip(rng.normal(0.08, 0.08, n), -0.05, 0.3)
     net = np.where(c.income_here == INCOME_PENSION, c.income / 12.0, c.income / 12.0 * 0.77)
     here = np.where(c.income_here != INCOME_NONE, 1.0, rng.uniform(0.15, 0.5, n))
-    budget = np.where(corp, c.income / 12.0 * rng.uniform(0.85, 0.97, n),
+    budget = np.where(corp, c.income / 12.0 * rng.uniform(0.95, 1.02, n),
                       np.maximum(net * (1.0 - save) * here, income))
     debit = np.maximum(budget - fixed, 0.1 * budget)
-    credit = np.where(corp, c.income / 12.0 * rng.uniform(0.97, 1.03, n),
-                      np.maximum(debit + fixed - income, 0.0) + 0.05 * budget)
+    credit = np.where(corp, c.income / 12.0, np.maximum(debit + fixed - income, 0.0) + 0.05 * budget)
 
     r, day = poisson_days(rng, rate_d, s.active_lo, s.active_hi)
     pref = c.channel

@@ -143,7 +143,7 @@ def _select(rng: np.random.Generator, c: Customers) -> _Slots:
     ).astype(np.int64)
     s.add(rows, prod, s.later(rows, launch[prod]), 3)
 
-    rows = s.take(by([0.4, 0.8, 0.85, 0.3, 0.4], [0.5, 0.9, 0.9, 1.4, 1.5, 1.5]))
+    rows = s.take(by([0.33, 0.8, 0.85, 0.3, 0.4], [0.5, 0.9, 0.9, 1.4, 1.5, 1.5]))
     opened = s.later(rows, launch[PI["SA_CLASSIC"]])
     v = rng.random(len(rows))
     prod = np.select(

@@ -59,7 +59,7 @@ def build_orders(rng: np.random.Generator, c: Customers, h: Holdings) -> Orders:
         (h.cust[ins], h.premium[ins] * months, np.full(len(ins), INSURANCE), f, o.INSURERS)
     )
     family = (c.stage == cat.FAMILY).astype(np.float64)
-    for share in (0.45 + 0.1 * family, 0.25 * (0.45 + 0.1 * family)):
+    for share in (0.35 + 0.1 * family, 0.15 * (0.35 + 0.1 * family)):
         rows = draw(np.where(ind, share, 0.0))
         amount = np.exp(np.log(3500) + 0.5 * rng.standard_normal(len(rows))) * scale[rows]
         add(rows, amount, HOUSEHOLD, np.full(len(rows), MONTHLY), o.HOUSEHOLD)
@@ -70,10 +70,10 @@ def build_orders(rng: np.random.Generator, c: Customers, h: Holdings) -> Orders:
     add(rows, amount, LEASING, np.full(len(rows), MONTHLY), o.LEASING)
     rows = draw(np.where(ind, 0.07, 0.0))
     add(rows, rng.uniform(3e3, 12e3, len(rows)), LOAN, np.full(len(rows), MONTHLY), o.LENDERS)
-    rows = draw(np.where(ind & (c.stage > cat.STUDENT), 0.25, 0.0))
+    rows = draw(np.where(ind & (c.stage > cat.STUDENT), 0.15, 0.0))
     amount = rng.choice(np.asarray([300.0, 500.0, 1000.0, 1700.0, 2000.0, 3000.0]), len(rows))
     add(rows, amount, SAVINGS, np.full(len(rows), MONTHLY), o.LENDERS)
-    rows = draw(np.where(ind, 0.08, 0.4))
+    rows = draw(np.where(ind, 0.05, 0.4))
     weekly = ind[rows] & (rng.random(len(rows)) < 0.1)
     amount = np.where(
         ind[rows], rng.uniform(200, 3000, len(rows)), rng.uniform(5e3, 50e3, len(rows))
