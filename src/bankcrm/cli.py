@@ -191,11 +191,7 @@ def quarantine(batch_id: int) -> None:
         console.print(f"batch {batch_id} quarantined nothing (or does not exist)")
         return
     for r in rows:
-        console.print(
-            f"{r.file}:{r.line}\t{r.column or '-'}\t{r.value or ''}\t{r.reason}",
-            highlight=False,
-            markup=False,
-        )
+        sys.stdout.write(f"{r.file}:{r.line}\t{r.column or '-'}\t{r.value or ''}\t{r.reason}\n")
 
 
 @app.command()

@@ -33,6 +33,29 @@ def pick(table: pa.Array, idx: npt.ArrayLike, valid: Bool | None = None) -> pa.A
     return pc.take(table, pa.array(ids, mask=mask))
 
 
+def coded(dictionary: pa.Array, codes: npt.ArrayLike, valid: Bool | None = None) -> pa.Array:
+    """A dictionary-encoded array (cheap to build, written to Parquet as plain strings)."""
+    ids = np.asarray(codes)
+    index_type = np.int8 if len(dictionary) < 128 else np.int32
+    mask = None if valid is None else ~valid
+    if mask is not None:
+        ids = np.where(mask, 0, ids)
+    return pa.DictionaryArray.from_arrays(pa.array(ids.astype(index_type), mask=mask), dictionary)
+
+
+def fixed_take(values: pa.Array, idx: I64) -> pa.Array:
+    """values[idx] for strings of one common width (ids), copied with numpy: fast."""
+    offsets = np.frombuffer(values.buffers()[1], dtype=np.int32)
+    offsets = offsets[values.offset : values.offset + len(values) + 1]
+    width = int(offsets[1] - offsets[0]) if len(values) else 0
+    if len(values) == 0 or not (np.diff(offsets) == width).all() or values.null_count:
+        return pick(values, idx)
+    data = np.frombuffer(values.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+    out = data.reshape(len(values), width)[idx].ravel()
+    new_offsets = np.arange(0, width * (len(idx) + 1), width, dtype=np.int32)
+    return pa.StringArray.from_buffers(len(idx), pa.py_buffer(new_offsets), pa.py_buffer(out))
+
+
 def digits(values: npt.ArrayLike, width: int) -> pa.Array:
     """Zero-padded decimal strings, e.g. digits([7], 3) -> ['007']."""
     text = pc.cast(pa.array(np.asarray(values, dtype=np.int64)), pa.string())

@@ -218,6 +218,5 @@ def transactions(
     drains(s)
     sweeps(s)
     cp_accounts = pa.concat_arrays([org.pool_accounts, accounts])
-    ours = pa.array(np.full(h.n, cat.OUR_BANK, dtype=object), pa.string())
-    cp_banks = pa.concat_arrays([org.pool_banks, ours])
-    return book(s.ev, h, floors(rng, h), accounts, cp_accounts, cp_banks)
+    cp_bank = np.r_[org.pool_bank_codes, np.full(h.n, len(org.bank_codes) - 1)]
+    return book(s.ev, h, floors(rng, h), accounts, cp_accounts, org.bank_codes, cp_bank)

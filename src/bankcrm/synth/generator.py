@@ -44,11 +44,14 @@ TRUTH_SCHEMA = pa.schema([
     ("customer_no", pa.string()), ("true_segment", pa.string()), ("life_stage", pa.string()),
     ("will_churn", pa.bool_()), ("churn_date", pa.date32()), ("churned_in_history", pa.bool_()),
 ])  # fmt: skip
+_CODES = pa.dictionary(pa.int8(), pa.string())
+# In memory the low-cardinality columns are dictionary-encoded (cheap to build); the file is
+# written without the Arrow schema, so readers see plain string columns.
 TX_SCHEMA = pa.schema([
     ("transaction_id", pa.int64()), ("account_no", pa.string()), ("booked_on", pa.date32()),
-    ("direction", pa.string()), ("amount", pa.float64()), ("balance_after", pa.float64()),
-    ("channel", pa.string()), ("category", pa.string()), ("counterparty_bank", pa.string()),
-    ("counterparty_account", pa.string()),
+    ("direction", _CODES), ("amount", pa.float64()), ("balance_after", pa.float64()),
+    ("channel", _CODES), ("category", _CODES), ("counterparty_bank", _CODES),
+    ("counterparty_account", pa.dictionary(pa.int32(), pa.string())),
 ])  # fmt: skip
 
 
@@ -189,7 +192,7 @@ def generate(
     org = build_org(customers, seed)
     sinks = {name: CsvSink(out / f"{name}.csv", spec.ENTITY_BY_NAME[name]) for name in CSV_ENTITIES}
     tx_path = out / "transactions.parquet"
-    tx_writer = pq.ParquetWriter(tx_path, TX_SCHEMA, compression="zstd")
+    tx_writer = pq.ParquetWriter(tx_path, TX_SCHEMA, compression="zstd", store_schema=False)
     truth_writer = pq.ParquetWriter(truth_dir / "customers.parquet", TRUTH_SCHEMA)
     tx_rows = 0
     done = 0

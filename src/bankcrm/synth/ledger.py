@@ -15,11 +15,14 @@ import pyarrow as pa
 
 from bankcrm.ingest import spec
 from bankcrm.synth import catalogue as cat
-from bankcrm.synth.arrays import F64, I64, Bool, pick, stable_order
+from bankcrm.synth.arrays import F64, I64, Bool, coded, fixed_take, stable_order
 from bankcrm.synth.holdings import Holdings
 
 CATEGORY = {name: i for i, name in enumerate(spec.TX_CATEGORIES)}
 CHANNEL = {name: i for i, name in enumerate(spec.TX_CHANNELS)}
+DIRECTIONS = pa.array(["debit", "credit"])  # indexed by the credit flag
+CHANNELS = pa.array(list(spec.TX_CHANNELS))
+CATEGORIES = pa.array(list(spec.TX_CATEGORIES))
 _FIELDS = ("hold", "day", "cat", "chan", "credit", "cents", "cp", "sweep")
 
 
@@ -67,8 +70,13 @@ def book(
     accounts: pa.Array,
     cp_accounts: pa.Array,
     cp_banks: pa.Array,
+    cp_bank: I64,
 ) -> pa.Table:
-    """Orders and balances the events; updates h.balance and h.limit; returns the table."""
+    """Orders and balances the events; updates h.balance and h.limit; returns the table.
+
+    Counterparty ``cp`` indexes ``cp_accounts``; ``cp_bank[cp]`` indexes ``cp_banks``.
+    String columns come back dictionary-encoded (see generator.TX_SCHEMA).
+    """
     hold = ev.column("hold").astype(np.int64)
     day = ev.column("day").astype(np.int64)
     lo = np.maximum(h.opened, 0)
@@ -134,14 +142,16 @@ def book(
     has_cp = cp >= 0
     return pa.table(
         {
-            "account_no": pick(accounts, acct[sel]),
-            "booked_on": pa.array((day[src] + cat.EPOCH_OFFSET).astype(np.int32)).cast(pa.date32()),
-            "direction": pick(pa.array(["debit", "credit"]), credit_o[sel].astype(np.int64)),
+            "account_no": fixed_take(accounts, acct[sel]),
+            "booked_on": pa.array((day[src] + cat.EPOCH_OFFSET).astype(np.int32)).cast(
+                pa.date32()
+            ),
+            "direction": coded(DIRECTIONS, credit_o[sel]),
             "amount": pa.array(amount_o[sel] / 100.0),
             "balance_after": pa.array(balance[sel] / 100.0),
-            "channel": pick(pa.array(list(spec.TX_CHANNELS)), ev.column("chan")[src]),
-            "category": pick(pa.array(list(spec.TX_CATEGORIES)), ev.column("cat")[src]),
-            "counterparty_bank": pick(cp_banks, cp, has_cp),
-            "counterparty_account": pick(cp_accounts, cp, has_cp),
+            "channel": coded(CHANNELS, ev.column("chan")[src]),
+            "category": coded(CATEGORIES, ev.column("cat")[src]),
+            "counterparty_bank": coded(cp_banks, cp_bank[cp], has_cp),
+            "counterparty_account": coded(cp_accounts, cp, has_cp),
         }
     )

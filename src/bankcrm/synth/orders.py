@@ -123,7 +123,7 @@ def orders_table(
         "amount": pa.array(orders.amount),
         "purpose": pick(pa.array(list(spec.ORDER_PURPOSES)), orders.purpose),
         "frequency": pick(pa.array(list(spec.ORDER_FREQUENCIES)), orders.frequency),
-        "counterparty_bank": pick(org.pool_banks, orders.cp),
+        "counterparty_bank": pick(org.bank_codes, org.pool_bank_codes[orders.cp]),
         "counterparty_account": pick(org.pool_accounts, orders.cp),
         "start_on": pa.array((orders.start + cat.EPOCH_OFFSET).astype(np.int32)).cast(pa.date32()),
     }

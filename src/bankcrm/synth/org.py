@@ -46,7 +46,8 @@ class Org:
     agents: tuple[I64, I64, I64]  # service agents per branch, same layout
     contact_centre: I64
     pool_accounts: pa.Array
-    pool_banks: pa.Array
+    pool_bank_codes: I64  # per pool account: index into bank_codes
+    bank_codes: pa.Array  # other banks, then the pension bank, then ours (last)
 
 
 def _allocate(total: int, weights: list[float], minimum: int) -> list[int]:
@@ -168,7 +169,7 @@ def build_org(customers: int, seed: int) -> Org:
         w = np.asarray([b_share[b] for b in idx], dtype=np.float64)
         region_home.append((idx, np.cumsum(w / w.sum())))
 
-    pool_accounts, pool_banks = _pool(rng)
+    pool_accounts, pool_bank_codes = _pool(rng)
     return Org(
         branches=branches,
         staff=staff,
@@ -181,7 +182,8 @@ def build_org(customers: int, seed: int) -> Org:
         agents=_flat(agent_idx),
         contact_centre=np.asarray(contact_centre, dtype=np.int64),
         pool_accounts=pool_accounts,
-        pool_banks=pool_banks,
+        pool_bank_codes=pool_bank_codes,
+        bank_codes=pa.array([*cat.OTHER_BANKS, cat.PENSION_BANK, cat.OUR_BANK]),
     )
 
 
@@ -192,7 +194,7 @@ def _flat(groups: list[list[int]]) -> tuple[I64, I64, I64]:
     return flat, start, count
 
 
-def _pool(rng: np.random.Generator) -> tuple[pa.Array, pa.Array]:
+def _pool(rng: np.random.Generator) -> tuple[pa.Array, I64]:
     """Account numbers at other banks: employers, utilities, insurers, people, ..."""
     number = rng.integers(1_000_000_000, 9_999_999_999, POOL_SIZE)
     prefix = rng.choice(
@@ -201,10 +203,9 @@ def _pool(rng: np.random.Generator) -> tuple[pa.Array, pa.Array]:
     acct = digits(number, 10)
     with_prefix = join(digits(prefix, 1), "-", acct)
     accounts = pc.if_else(pa.array(prefix > 0), with_prefix, acct)
-    bank_idx = rng.choice(len(cat.OTHER_BANKS), POOL_SIZE, p=cat.OTHER_BANK_WEIGHTS)
-    banks = np.asarray(cat.OTHER_BANKS, dtype=object)[bank_idx]
-    banks[PENSION] = cat.PENSION_BANK
-    return accounts, pa.array(banks, pa.string())
+    banks = rng.choice(len(cat.OTHER_BANKS), POOL_SIZE, p=cat.OTHER_BANK_WEIGHTS).astype(np.int64)
+    banks[PENSION] = len(cat.OTHER_BANKS)
+    return accounts, banks
 
 
 def pick_staff(rng: np.random.Generator, groups: tuple[I64, I64, I64], branch: I64) -> I64:
