@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from bankcrm.ingest import repository as repo
 from bankcrm.ingest.mapping import Target
-from bankcrm.ingest.reader import iter_rows
+from bankcrm.ingest.reader import iter_chunks
 from bankcrm.ingest.validate import EntityValidator, GoodRow, KeyBook, Problem
 
 
@@ -119,11 +119,11 @@ def load_entity(
     plan = database_plan(target, book)
     if progress is not None:
         progress.start_file(path.name, total_rows)
-    for chunk in iter_rows(path, target.entity):
+    for chunk in iter_chunks(path, target.entity):
         good, problems = validator.validate(chunk)
-        report.rows_read += len(chunk)
+        report.rows_read += chunk.rows
         report.problems.extend(problems)
-        report.quarantined += len(chunk) - len(good)
+        report.quarantined += chunk.rows - len(good)
         inserts: list[dict[str, Any]] = []
         changes: list[tuple[tuple[int, str | None, int], dict[str, Any], str]] = []
         for row in good:
@@ -140,7 +140,7 @@ def load_entity(
         _apply_changes(session, target, changes, batch_id)
         report.updated += len(changes)
         if progress is not None:
-            progress.advance(len(chunk))
+            progress.advance(chunk.rows)
     if progress is not None:
         progress.end_file()
     report.seconds = time.perf_counter() - started

@@ -9,19 +9,31 @@ from __future__ import annotations
 
 import csv
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from bankcrm.ingest.parse import bad_encoding
+from bankcrm.ingest.columnar import Mask, strings
 from bankcrm.ingest.spec import Entity
 from bankcrm.kit.errors import UserError
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+
+
+def bad_encoding(text: str) -> bool:
+    """True when the text carries bytes that were not valid UTF-8 (surrogate-escaped)."""
+    if text.isascii():
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 class ExtractFileError(UserError):
@@ -29,10 +41,27 @@ class ExtractFileError(UserError):
 
 
 @dataclass
-class RawRow:
-    line: int  # CSV: physical line where the record ends; Parquet: 1-based row number
-    cells: dict[str, Any]
-    problem: str | None = None  # set when the row could not be split into cells
+class Chunk:
+    """Rows of a file, column by column, with where each row sits in the file."""
+
+    lines: list[int]  # CSV: physical line where the record ends; Parquet: 1-based row number
+    columns: dict[str, pa.Array]
+    shape_problems: list[tuple[int, str]] = field(default_factory=list)  # (line, reason)
+    broken: dict[str, Mask] = field(default_factory=dict)  # cells that were not UTF-8
+    originals: dict[str, Sequence[Any]] = field(default_factory=dict)  # CSV cells as read
+
+    def original(self, column: str, row: int) -> Any:
+        """The cell as it appeared in the file, for the quarantine report."""
+        if column in self.originals:
+            return self.originals[column][row]
+        values = self.columns[column]
+        if pa.types.is_string(values.type):  # may hold bytes that are not UTF-8
+            return values.cast(pa.binary())[row].as_py()
+        return values[row].as_py()
+
+    @property
+    def rows(self) -> int:
+        return len(self.lines) + len(self.shape_problems)
 
 
 @dataclass
@@ -95,50 +124,109 @@ def count_rows(path: Path) -> int:
     return max(lines - 1, 0)
 
 
-def iter_rows(path: Path, entity: Entity, chunk_rows: int = 50_000) -> Iterator[list[RawRow]]:
-    """Yield raw rows in chunks, keyed by the spec's column names."""
+def iter_chunks(path: Path, entity: Entity, chunk_rows: int = 50_000) -> Iterator[Chunk]:
+    """Yield the file in chunks of columns, keyed by the header's column names."""
     header = read_header(path, entity)
+    wanted = [c for c in header.columns if c in entity.column_names]
     if path.suffix == ".parquet":
-        yield from _iter_parquet(path, header, chunk_rows)
-    else:
-        yield from _iter_csv(path, header, chunk_rows)
+        yield from _iter_parquet(path, wanted, chunk_rows)
+        return
+    table = _read_csv_fast(path, header, wanted)
+    if table is None:  # blank lines, multi-line values or malformed rows: go line by line
+        yield from _iter_csv(path, header, wanted, chunk_rows)
+        return
+    for start in range(0, table.num_rows, chunk_rows):
+        part = table.slice(start, chunk_rows)
+        lines = list(range(start + 2, start + 2 + part.num_rows))
+        yield Chunk(lines, {name: part.column(name).combine_chunks() for name in wanted})
 
 
-def _iter_csv(path: Path, header: FileHeader, chunk_rows: int) -> Iterator[list[RawRow]]:
-    names = header.columns
-    width = len(names)
+def _read_csv_fast(path: Path, header: FileHeader, wanted: list[str]) -> pa.Table | None:
+    """Parse the whole file in Arrow's C++ reader when every record is one plain line, so
+    that record i sits on line i + 2; return None when that cannot be guaranteed."""
+    invalid: list[object] = []
+
+    def on_invalid(row: object) -> str:
+        invalid.append(row)
+        return "skip"
+
+    try:
+        table = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(column_names=header.columns, skip_rows=1),
+            parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid),
+            convert_options=pacsv.ConvertOptions(
+                column_types={c: pa.string() for c in header.columns},
+                include_columns=wanted,
+                check_utf8=False,
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except pa.ArrowInvalid:
+        return None
+    if invalid or table.num_rows != count_rows(path):
+        return None
+    return table
+
+
+def _csv_chunk(
+    lines: list[int],
+    rows: list[list[str]],
+    header: FileHeader,
+    wanted: list[str],
+    shape_problems: list[tuple[int, str]],
+) -> Chunk:
+    position = {name: i for i, name in enumerate(header.columns)}
+    by_column = list(zip(*rows, strict=True)) if rows else [() for _ in header.columns]
+    chunk = Chunk(lines, {}, shape_problems)
+    for name in wanted:
+        cells = by_column[position[name]]
+        values, broken = strings(cells)
+        chunk.columns[name] = values
+        chunk.originals[name] = cells
+        if broken.any():
+            chunk.broken[name] = broken
+    return chunk
+
+
+def _iter_csv(
+    path: Path, header: FileHeader, wanted: list[str], chunk_rows: int
+) -> Iterator[Chunk]:
+    width = len(header.columns)
     with path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
         reader = csv.reader(handle, strict=True)
         next(reader)
-        chunk: list[RawRow] = []
+        lines: list[int] = []
+        rows: list[list[str]] = []
+        shape_problems: list[tuple[int, str]] = []
         while True:
             try:
                 cells = next(reader)
             except StopIteration:
                 break
             except csv.Error as exc:
-                chunk.append(RawRow(reader.line_num, {}, f"malformed CSV ({exc})"))
+                shape_problems.append((reader.line_num, f"malformed CSV ({exc})"))
                 continue
             if not cells or (len(cells) == 1 and not cells[0].strip()):
                 continue  # blank line
             if len(cells) != width:
-                problem = f"has {len(cells)} cells but the header has {width} columns"
-                chunk.append(RawRow(reader.line_num, {}, problem))
+                reason = f"has {len(cells)} cells but the header has {width} columns"
+                shape_problems.append((reader.line_num, reason))
             else:
-                chunk.append(RawRow(reader.line_num, dict(zip(names, cells, strict=True))))
-            if len(chunk) >= chunk_rows:
-                yield chunk
-                chunk = []
-        if chunk:
-            yield chunk
+                lines.append(reader.line_num)
+                rows.append(cells)
+            if len(lines) + len(shape_problems) >= chunk_rows:
+                yield _csv_chunk(lines, rows, header, wanted, shape_problems)
+                lines, rows, shape_problems = [], [], []
+        if lines or shape_problems:
+            yield _csv_chunk(lines, rows, header, wanted, shape_problems)
 
 
-def _iter_parquet(path: Path, header: FileHeader, chunk_rows: int) -> Iterator[list[RawRow]]:
+def _iter_parquet(path: Path, wanted: list[str], chunk_rows: int) -> Iterator[Chunk]:
     row_number = 0
     parquet = pq.ParquetFile(path)
-    for batch in parquet.iter_batches(batch_size=chunk_rows):
-        chunk: list[RawRow] = []
-        for record in batch.to_pylist():
-            row_number += 1
-            chunk.append(RawRow(row_number, record))
-        yield chunk
+    for batch in parquet.iter_batches(batch_size=chunk_rows, columns=wanted):
+        lines = list(range(row_number + 1, row_number + batch.num_rows + 1))
+        row_number += batch.num_rows
+        yield Chunk(lines, {name: batch.column(name) for name in wanted})

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Table, func, insert, select, update
@@ -56,12 +58,44 @@ def current_values(
     return found
 
 
+_SQLITE_VALUE: dict[type, Callable[[Any], Any]] = {
+    Decimal: float,  # what SQLAlchemy's Numeric stores on SQLite
+    date: date.isoformat,
+    datetime: lambda v: v.isoformat(sep=" ", timespec="microseconds"),
+    bool: int,
+}
+
+
 def insert_rows(session: Session, model: type[Base], rows: list[dict[str, Any]]) -> None:
-    if rows:
-        now = utcnow()
-        for row in rows:
-            row["created_at"] = row["updated_at"] = now
-        session.execute(insert(_table(model)), rows)
+    """Bulk INSERT. On SQLite the rows go straight to the driver's executemany, converted the
+    way SQLAlchemy's types store them: per-row type processing would double an import."""
+    if not rows:
+        return
+    now = utcnow()
+    for row in rows:
+        row["created_at"] = row["updated_at"] = now
+    table = _table(model)
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        session.execute(insert(table), rows)
+        return
+    columns = list(rows[0])
+    quote = connection.dialect.identifier_preparer.quote
+    sql = (
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
+        f"VALUES ({', '.join('?' for _ in columns)})"
+    )
+    convert = _SQLITE_VALUE
+    connection.exec_driver_sql(
+        sql,
+        [
+            tuple(
+                v if v is None or v.__class__ not in convert else convert[v.__class__](v)
+                for v in (row[c] for c in columns)
+            )
+            for row in rows
+        ],
+    )
 
 
 def update_rows(session: Session, model: type[Base], rows: list[dict[str, Any]]) -> None:

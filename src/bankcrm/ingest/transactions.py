@@ -17,15 +17,13 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from bankcrm.ingest import spec
+from bankcrm.ingest.columnar import as_mask, convert, first_reasons, shown
 from bankcrm.ingest.reader import ExtractFileError, read_header
 from bankcrm.ingest.validate import KeyBook, Problem
 from bankcrm.lake.store import TRANSACTION_SCHEMA, LakeStore
 
 BATCH_ROWS = 1_000_000
 MAX_PROBLEMS_KEPT = 100_000
-_INT_RE = r"^[+-]?\d{1,18}$"
-_DEC_RE = r"^[+-]?(\d{1,16}(\.\d*)?|\.\d+)$"  # fits decimal(18,2)
-_DATE_RE = r"^\d{4}-\d{2}-\d{2}$"
 ENTITY = spec.TRANSACTIONS
 Progress = Callable[[int], None]
 
@@ -66,78 +64,8 @@ class StagedFile:
     last_day: date
 
 
-def _np(mask: pa.Array | pa.ChunkedArray) -> npt.NDArray[np.bool_]:
-    return np.asarray(pc.fill_null(mask, False).to_numpy(zero_copy_only=False), dtype=bool)
-
-
-def _utf8_problems(values: pa.Array) -> npt.NDArray[np.bool_]:
-    """Cells whose bytes are not valid UTF-8 (checked per cell only if the batch fails)."""
-    try:
-        values.validate(full=True)
-        return np.zeros(len(values), dtype=bool)
-    except pa.ArrowInvalid:
-        cells = pc.cast(values, pa.binary()).to_pylist()
-        out = np.zeros(len(values), dtype=bool)
-        for i, cell in enumerate(cells):
-            if cell is not None:
-                try:
-                    cell.decode("utf-8")
-                except UnicodeDecodeError:
-                    out[i] = True
-        return out
-
-
-Check = tuple[npt.NDArray[np.bool_], str]
-
-
-def _convert(column: spec.Column, raw: pa.Array) -> tuple[pa.Array, list[Check]]:
-    """Return the typed values and the masks of cells that could not be converted."""
-    target = TRANSACTION_SCHEMA.field(column.name).type
-    n = len(raw)
-    if not (pa.types.is_string(raw.type) or pa.types.is_large_string(raw.type)):
-        try:
-            if pa.types.is_decimal(target) and pa.types.is_floating(raw.type):
-                if pc.any(pc.greater_equal(pc.abs(raw), 1e16)).as_py():
-                    raise pa.ArrowInvalid("too large for decimal(18,2)")
-                raw = pc.round(raw, 2)
-            typed = pc.cast(raw, target, safe=not pa.types.is_decimal(target))
-            return typed, []
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            raw = pc.cast(raw, pa.string())
-    raw = raw.cast(pa.string())
-    broken = _utf8_problems(raw)
-    if broken.any():
-        raw = pc.if_else(pa.array(broken), "", raw)
-    text = pc.utf8_trim_whitespace(raw)
-    missing = _np(pc.or_kleene(pc.is_null(text), pc.equal(text, "")))
-    filler: str
-    if column.type is spec.ColumnType.INTEGER:
-        ok, filler, reason = _np(pc.match_substring_regex(text, _INT_RE)), "0", "not a whole number"
-    elif column.type is spec.ColumnType.DECIMAL:
-        ok, filler = _np(pc.match_substring_regex(text, _DEC_RE)), "0"
-        reason = "not a number (use a dot for decimals, no thousands separator)"
-    elif column.type is spec.ColumnType.DATE:
-        shaped = _np(pc.match_substring_regex(text, _DATE_RE))
-        filler, reason = "2000-01-01", "not a real date in the form YYYY-MM-DD"
-        safe_text = pc.if_else(pa.array(shaped), text, filler)
-        parsed = pc.strptime(safe_text, format="%Y-%m-%d", unit="s", error_is_null=True)
-        round_trip = pc.equal(pc.strftime(parsed, format="%Y-%m-%d"), safe_text)
-        ok = shaped & _np(round_trip)
-    else:
-        ok, filler, reason = np.ones(n, dtype=bool), "", ""
-    ok |= missing
-    safe = pc.if_else(pa.array(ok & ~missing), text, pa.scalar(filler, pa.string()))
-    if column.type is spec.ColumnType.DATE:
-        typed = pc.cast(pc.strptime(safe, format="%Y-%m-%d", unit="s"), pa.date32())
-    elif pa.types.is_decimal(target):
-        typed = pc.cast(safe, target, safe=False)
-    else:
-        typed = pc.cast(safe, target)
-    typed = pc.if_else(pa.array(missing), pa.scalar(None, target), typed)
-    return typed, [(broken, "not valid UTF-8 (bad encoding)"), (~ok & ~broken, reason)]
-
-
 def type_batch(raw_columns: dict[str, pa.Array], book: KeyBook) -> TypedBatch:
+    """Convert one batch to the lake schema and find what is wrong in each column."""
     n = len(next(iter(raw_columns.values())))
     arrays: list[pa.Array] = []
     problems: dict[str, tuple[npt.NDArray[np.bool_], npt.NDArray[np.object_]]] = {}
@@ -145,41 +73,20 @@ def type_batch(raw_columns: dict[str, pa.Array], book: KeyBook) -> TypedBatch:
         raw = raw_columns.get(column.name)
         target = TRANSACTION_SCHEMA.field(column.name).type
         if raw is None:
-            arrays.append(pa.nulls(n, target))
-            continue
-        typed, checks = _convert(column, raw)
-        present = _np(pc.is_valid(typed))
-        if column.required:
-            checks.append((~present, "required but empty"))
-        if column.enum is not None:
-            allowed = _np(pc.is_in(typed, value_set=pa.array(column.enum)))
-            checks.append((present & ~allowed, f"not one of: {', '.join(column.enum)}"))
-        if column.non_negative:
-            negative = _np(pc.less(typed, pa.scalar(0, target)))
-            checks.append((negative, "may not be negative"))
-        if column.max_length is not None:
-            too_long = _np(pc.greater(pc.utf8_length(typed), column.max_length))
-            checks.append((too_long, f"longer than {column.max_length} characters"))
+            raw = pa.nulls(n, pa.string())
+        typed, checks = convert(column, raw, target)
+        present = as_mask(pc.is_valid(typed))
         if column.references is not None:
             known = pa.array(list(book.ids.get(column.references[0], {})), pa.string())
-            unknown = present & ~_np(pc.is_in(typed, value_set=known))
-            checks.append(
-                (
-                    unknown,
-                    f"unknown {column.references[0]} (not in this extract nor in the database)",
-                )
-            )
+            unknown = present & ~as_mask(pc.is_in(typed, value_set=known))
+            reason = f"unknown {column.references[0]} (not in this extract nor in the database)"
+            checks.append((unknown, reason))
         if column.name == "booked_on":
-            future = _np(pc.greater(typed, pa.scalar(date.today(), pa.date32())))
+            future = as_mask(pc.greater(typed, pa.scalar(date.today(), pa.date32())))
             checks.append((future, "lies in the future"))
-        combined = np.zeros(n, dtype=bool)
-        reasons = np.full(n, "", dtype=object)
-        for mask, why in checks:
-            fresh = mask & ~combined
-            reasons[fresh] = why
-            combined |= mask
-        if combined.any():
-            problems[column.name] = (combined, reasons)
+        bad, reasons = first_reasons(checks, n)
+        if bad.any():
+            problems[column.name] = (bad, reasons)
         arrays.append(typed)
     return TypedBatch(
         pa.Table.from_arrays(arrays, schema=TRANSACTION_SCHEMA), problems, raw_columns
@@ -262,9 +169,10 @@ def scan(
         for name, (mask, reasons) in batch.problems.items():
             raw = batch.raw.get(name)
             for i in np.flatnonzero(mask)[: MAX_PROBLEMS_KEPT - len(result.problems)]:
-                shown = _shown(raw[int(i)].as_py()) if raw is not None else None
+                text = shown(raw[int(i)].as_py()) if raw is not None else None
+                reason = str(reasons[i]).replace("{value}", text or "")
                 line = _line_of(offset + int(i), is_csv, skipped)
-                result.problems.append(Problem(path.name, line, name, shown, str(reasons[i])))
+                result.problems.append(Problem(path.name, line, name, text, reason))
         ids = pc.fill_null(batch.table.column("transaction_id"), 0)
         id_parts.append(np.asarray(ids.to_numpy(), dtype=np.int64))
         bad_parts.append(batch.bad)
@@ -311,13 +219,6 @@ def scan(
     result.drop = drop
     result.problems.sort(key=lambda p: p.line)
     return result
-
-
-def _shown(value: object) -> str | None:
-    if value is None:
-        return None
-    text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")[:200]
 
 
 @dataclass

@@ -7,10 +7,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+import numpy as np
+import pyarrow as pa
+
 from bankcrm.ingest import spec
+from bankcrm.ingest.columnar import convert, first_reasons, shown
 from bankcrm.ingest.mapping import external_key
-from bankcrm.ingest.parse import CellError, compile_parser
-from bankcrm.ingest.reader import RawRow
+from bankcrm.ingest.reader import Chunk
 
 LOAN_CATEGORIES = frozenset({"consumer_loan", "mortgage", "business_loan"})
 
@@ -55,14 +58,6 @@ class KeyBook:
         return f"unknown {entity} '{key}' (not in this extract nor in the database)"
 
 
-def _shown(raw: Any) -> str | None:
-    if raw is None:
-        return None
-    text = raw if isinstance(raw, str) else str(raw)
-    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
-    return text[:200]
-
-
 def _rule_problems(
     entity: spec.Entity, values: dict[str, Any], book: KeyBook
 ) -> list[tuple[str | None, str]]:
@@ -97,53 +92,71 @@ def _rule_problems(
 
 @dataclass
 class EntityValidator:
-    """Validates the rows of one file; remembers keys seen so duplicates are caught."""
+    """Validates the rows of one file; remembers keys seen so duplicates are caught.
+
+    Cells are checked a column at a time (columnar.convert); what spans cells or files
+    (keys, references, cross-cell rules) is checked row by row on the typed values.
+    """
 
     entity: spec.Entity
     file_name: str
     book: KeyBook
     seen: dict[str, int] = field(default_factory=dict)
-    plan: list[tuple[str, bool, Callable[[Any], Any]]] = field(init=False)
+    references: list[tuple[str, str]] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.plan = [(c.name, c.required, compile_parser(c)) for c in self.entity.columns]
+        self.references = [
+            (c.name, c.references[0]) for c in self.entity.columns if c.references is not None
+        ]
 
-    def validate(self, chunk: list[RawRow]) -> tuple[list[GoodRow], list[Problem]]:
+    def validate(self, chunk: Chunk) -> tuple[list[GoodRow], list[Problem]]:
+        problems = [
+            Problem(self.file_name, line, None, None, reason)
+            for line, reason in chunk.shape_problems
+        ]
+        n = len(chunk.lines)
+        names = self.entity.column_names
+        typed: list[list[Any]] = []
+        cell_problems: dict[int, list[Problem]] = {}
+        for column in self.entity.columns:
+            raw = chunk.columns.get(column.name)
+            if raw is None:
+                raw = pa.nulls(n, pa.string())
+            values, checks = convert(column, raw)
+            broken = chunk.broken.get(column.name)
+            if broken is not None:
+                checks.insert(0, (broken, "not valid UTF-8 (bad encoding)"))
+            bad, reasons = first_reasons(checks, n)
+            for index in np.flatnonzero(bad).tolist():
+                text = shown(chunk.original(column.name, index))
+                reason = str(reasons[index]).replace("{value}", text or "")
+                problem = Problem(self.file_name, chunk.lines[index], column.name, text, reason)
+                cell_problems.setdefault(index, []).append(problem)
+            typed.append(values.to_pylist())
         good: list[GoodRow] = []
-        problems: list[Problem] = []
-        for row in chunk:
-            accepted, found = self._row(row)
+        rows = zip(*typed, strict=True) if n else iter(())
+        for row, row_values in enumerate(rows):
+            accepted, found = self._row(
+                chunk.lines[row],
+                dict(zip(names, row_values, strict=True)),
+                cell_problems.get(row, []),
+            )
             if accepted is not None:
                 good.append(accepted)
             problems.extend(found)
         return good, problems
 
     def _problem(self, line: int, column: str | None, raw: Any, reason: str) -> Problem:
-        return Problem(self.file_name, line, column, _shown(raw), reason)
+        return Problem(self.file_name, line, column, shown(raw), reason)
 
-    def _row(self, row: RawRow) -> tuple[GoodRow | None, list[Problem]]:
-        if row.problem is not None:
-            return None, [self._problem(row.line, None, None, row.problem)]
-        values: dict[str, Any] = {}
-        found: list[Problem] = []
-        cells = row.cells
-        for name, required, parse in self.plan:
-            raw = cells.get(name)
-            if raw is None or (raw.__class__ is str and not raw.strip()):
-                if required:
-                    found.append(self._problem(row.line, name, raw, "required but empty"))
-                values[name] = None
-                continue
-            try:
-                values[name] = parse(raw)
-            except CellError as exc:
-                found.append(self._problem(row.line, name, raw, str(exc)))
-                values[name] = None
+    def _row(
+        self, line: int, values: dict[str, Any], found: list[Problem]
+    ) -> tuple[GoodRow | None, list[Problem]]:
         if not found:
-            found.extend(self._references(row.line, values))
+            found.extend(self._references(line, values))
             for column_name, reason in _rule_problems(self.entity, values, self.book):
                 found.append(
-                    self._problem(row.line, column_name, values.get(column_name or ""), reason)
+                    self._problem(line, column_name, values.get(column_name or ""), reason)
                 )
         key: str | None = None
         if all(values.get(k) is not None for k in self.entity.key):
@@ -151,26 +164,24 @@ class EntityValidator:
             first_line = self.seen.get(key)
             if first_line is not None:
                 reason = f"duplicate key '{key}': already on line {first_line}"
-                found.append(self._problem(row.line, self.entity.key[0], key, reason))
+                found.append(self._problem(line, self.entity.key[0], key, reason))
             else:
-                self.seen[key] = row.line
+                self.seen[key] = line
         if found or key is None:
-            if key is not None and self.seen.get(key) == row.line:
+            if key is not None and self.seen.get(key) == line:
                 rejected = self.book.rejected.setdefault(self.entity.name, {})
-                rejected[key] = (self.file_name, row.line)
+                rejected[key] = (self.file_name, line)
             return None, found
-        return GoodRow(row.line, key, values), []
+        return GoodRow(line, key, values), []
 
     def _references(self, line: int, values: dict[str, Any]) -> list[Problem]:
         found = []
-        for column in self.entity.columns:
-            value = values.get(column.name)
-            if column.references is None or value is None:
+        for name, target_entity in self.references:
+            value = values[name]
+            if value is None or str(value) in self.book.ids.get(target_entity, ()):
                 continue
-            target_entity = column.references[0]
-            if not self.book.known(target_entity, str(value)):
-                reason = self.book.explain_unknown(target_entity, str(value))
-                found.append(self._problem(line, column.name, value, reason))
+            reason = self.book.explain_unknown(target_entity, str(value))
+            found.append(self._problem(line, name, value, reason))
         return found
 
 

@@ -90,7 +90,7 @@ def test_each_kind_of_bad_row_is_quarantined_and_good_rows_land(
             ("transactions.csv", 3): ("amount", "may not be negative"),
             ("transactions.csv", 4): ("account_no", "unknown holdings"),
             ("transactions.csv", 5): ("transaction_id", "duplicate key '1': already on line 2"),
-            ("transactions.csv", 6): ("booked_on", "not a real date"),
+            ("transactions.csv", 6): ("booked_on", "not a real calendar date"),
             ("transactions.csv", 7): ("channel", "not one of"),
             ("transactions.csv", 8): ("amount", "not a number"),
             ("transactions.csv", 10): (None, "wrong number of cells"),
@@ -154,3 +154,21 @@ def test_folder_without_extract_files_is_refused(
     (tmp_path / "notes.txt").write_text("hello")
     with pytest.raises(ExtractFileError, match="no extract files found"):
         run_import(sessions, lake, tmp_path)
+
+
+def test_bad_encoding_in_an_otherwise_clean_file_is_quarantined(
+    sessions: sessionmaker[Session], lake: LakeStore, tmp_path: Path
+) -> None:
+    """A file with no malformed lines takes the fast columnar reader: bytes still checked."""
+    folder = f.small_bank(customers=2, transactions_per_account=0).write(tmp_path / "extract")
+    row = ",".join(str(v) for v in f.customer(3).values()).replace("Svoboda3", "Sv\xe9")
+    f.write_bytes_line(folder / "customers.csv", row.encode("latin-1"))
+
+    report = run_import(sessions, lake, folder)
+
+    assert [(p.file, p.line, p.column, p.reason) for p in report.problems] == [
+        ("customers.csv", 4, "last_name", "not valid UTF-8 (bad encoding)")
+    ]
+    assert report.problems[0].value == "Sv\ufffd"
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Customer)) == 2

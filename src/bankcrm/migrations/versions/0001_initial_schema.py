@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 10:04:04.467998
+Create Date: 2026-11-22 10:26:03.223034
 """
 
 from collections.abc import Sequence
@@ -26,7 +26,7 @@ def upgrade() -> None:
         sa.Column("region", sa.String(length=100), nullable=False),
         sa.Column("city", sa.String(length=100), nullable=True),
         sa.Column("opened_on", sa.Date(), nullable=True),
-        sa.Column("source_hash", sa.String(), nullable=True),
+        sa.Column("source_hash", sa.String(length=32), nullable=True),
         sa.Column("version", sa.Integer(), server_default="1", nullable=False),
         sa.Column(
             "created_at",
@@ -77,7 +77,7 @@ def upgrade() -> None:
         sa.Column("transaction_fee", sa.Numeric(precision=18, scale=2), nullable=True),
         sa.Column("launched_on", sa.Date(), nullable=True),
         sa.Column("active", sa.Boolean(), nullable=False),
-        sa.Column("source_hash", sa.String(), nullable=True),
+        sa.Column("source_hash", sa.String(length=32), nullable=True),
         sa.Column("version", sa.Integer(), server_default="1", nullable=False),
         sa.Column(
             "created_at",
@@ -172,7 +172,7 @@ def upgrade() -> None:
         sa.Column("email", sa.String(length=200), nullable=True),
         sa.Column("hired_on", sa.Date(), nullable=True),
         sa.Column("active", sa.Boolean(), nullable=False),
-        sa.Column("source_hash", sa.String(), nullable=True),
+        sa.Column("source_hash", sa.String(length=32), nullable=True),
         sa.Column("version", sa.Integer(), server_default="1", nullable=False),
         sa.Column(
             "created_at",
@@ -226,7 +226,7 @@ def upgrade() -> None:
         sa.Column("manager_id", sa.Integer(), nullable=True),
         sa.Column("marketing_consent", sa.Boolean(), nullable=False),
         sa.Column("profiling_consent", sa.Boolean(), nullable=False),
-        sa.Column("source_hash", sa.String(), nullable=True),
+        sa.Column("source_hash", sa.String(length=32), nullable=True),
         sa.Column("version", sa.Integer(), server_default="1", nullable=False),
         sa.Column(
             "created_at",
@@ -275,7 +275,7 @@ def upgrade() -> None:
         sa.Column("resolved_at", sa.DateTime(), nullable=True),
         sa.Column("description", sa.Text(), nullable=True),
         sa.Column("satisfaction", sa.Integer(), nullable=True),
-        sa.Column("source_hash", sa.String(), nullable=True),
+        sa.Column("source_hash", sa.String(length=32), nullable=True),
         sa.Column("version", sa.Integer(), server_default="1", nullable=False),
         sa.Column(
             "created_at",
@@ -312,7 +312,7 @@ def upgrade() -> None:
         sa.Column("account_no", sa.String(length=34), nullable=True),
         sa.Column("share_percent", sa.Numeric(precision=7, scale=3), nullable=True),
         sa.Column("since", sa.Date(), nullable=True),
-        sa.Column("source_hash", sa.String(), nullable=True),
+        sa.Column("source_hash", sa.String(length=32), nullable=True),
         sa.Column("version", sa.Integer(), server_default="1", nullable=False),
         sa.Column(
             "created_at",
@@ -371,7 +371,7 @@ def upgrade() -> None:
         sa.Column("monthly_payment", sa.Numeric(precision=18, scale=2), nullable=True),
         sa.Column("linked_account_no", sa.String(length=34), nullable=True),
         sa.Column("statement_frequency", sa.String(length=32), nullable=True),
-        sa.Column("source_hash", sa.String(), nullable=True),
+        sa.Column("source_hash", sa.String(length=32), nullable=True),
         sa.Column("version", sa.Integer(), server_default="1", nullable=False),
         sa.Column(
             "created_at",
@@ -414,7 +414,7 @@ def upgrade() -> None:
         sa.Column("topic", sa.String(length=100), nullable=False),
         sa.Column("outcome", sa.String(length=32), nullable=False),
         sa.Column("note", sa.Text(), nullable=True),
-        sa.Column("source_hash", sa.String(), nullable=True),
+        sa.Column("source_hash", sa.String(length=32), nullable=True),
         sa.Column("version", sa.Integer(), server_default="1", nullable=False),
         sa.Column(
             "created_at",
@@ -454,7 +454,7 @@ def upgrade() -> None:
         sa.Column("counterparty_bank", sa.String(length=16), nullable=True),
         sa.Column("counterparty_account", sa.String(length=34), nullable=True),
         sa.Column("start_on", sa.Date(), nullable=True),
-        sa.Column("source_hash", sa.String(), nullable=True),
+        sa.Column("source_hash", sa.String(length=32), nullable=True),
         sa.Column("version", sa.Integer(), server_default="1", nullable=False),
         sa.Column(
             "created_at",

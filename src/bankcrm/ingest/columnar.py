@@ -1,0 +1,194 @@
+"""Cell checks a column at a time (Arrow compute), shared by every extract file.
+
+Python loops over cells are the slow part of an import; here each column of a chunk is
+converted and checked in one pass of vectorised kernels, and only the (rare) bad cells
+are looked at one by one to say why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from bankcrm.ingest.spec import Column, ColumnType
+
+Mask = npt.NDArray[np.bool_]
+Check = tuple[Mask, str]
+
+INT_RE = r"^[+-]?\d{1,18}$"
+DECIMAL_RE = r"^[+-]?(\d{1,16}(\.\d*)?|\.\d+)$"  # below 10^16: fits every money column
+DATE_RE = r"^\d{4}-\d{2}-\d{2}$"
+DATETIME_RE = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$"
+TRUE_WORDS = ("true", "1", "yes", "y", "t")
+FALSE_WORDS = ("false", "0", "no", "n", "f")
+DECIMAL_REASON = "not a number (use a dot for decimals, no thousands separator)"
+DEFAULT_TYPES: dict[ColumnType, pa.DataType] = {
+    ColumnType.TEXT: pa.string(),
+    ColumnType.INTEGER: pa.int64(),
+    ColumnType.DECIMAL: pa.decimal128(24, 6),
+    ColumnType.DATE: pa.date32(),
+    ColumnType.DATETIME: pa.timestamp("us"),
+    ColumnType.BOOLEAN: pa.bool_(),
+}
+
+
+def as_mask(values: pa.Array | pa.ChunkedArray) -> Mask:
+    return np.asarray(pc.fill_null(values, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def strings(cells: Sequence[str | None]) -> tuple[pa.Array, Mask]:
+    """Python strings to an Arrow array; cells carrying undecodable bytes become empty and
+    are flagged (the CSV reader keeps such bytes as surrogate escapes)."""
+    try:
+        return pa.array(cells, type=pa.string()), np.zeros(len(cells), dtype=bool)
+    except UnicodeEncodeError:
+        broken = np.zeros(len(cells), dtype=bool)
+        clean: list[str | None] = []
+        for i, cell in enumerate(cells):
+            try:
+                if cell is not None:
+                    cell.encode("utf-8")
+                clean.append(cell)
+            except UnicodeEncodeError:
+                broken[i] = True
+                clean.append("")
+        return pa.array(clean, type=pa.string()), broken
+
+
+def _utf8_problems(values: pa.Array) -> Mask:
+    """Cells of a string array read without UTF-8 checking whose bytes are not UTF-8."""
+    try:
+        values.validate(full=True)
+        return np.zeros(len(values), dtype=bool)
+    except pa.ArrowInvalid:
+        out = np.zeros(len(values), dtype=bool)
+        for i, cell in enumerate(pc.cast(values, pa.binary()).to_pylist()):
+            if cell is not None:
+                try:
+                    cell.decode("utf-8")
+                except UnicodeDecodeError:
+                    out[i] = True
+        return out
+
+
+def _typed_input(column: Column, raw: pa.Array, target: pa.DataType) -> pa.Array | None:
+    """Cast an already-typed Parquet column, or None to fall back to the text route."""
+    if pa.types.is_string(raw.type) or pa.types.is_large_string(raw.type):
+        return None
+    if pa.types.is_null(raw.type):
+        return pa.nulls(len(raw), target)
+    try:
+        if pa.types.is_decimal(target) and pa.types.is_floating(raw.type):
+            if pc.any(pc.greater_equal(pc.abs(raw), 1e16)).as_py():
+                return None
+            raw = pc.round(raw, target.scale)
+        if column.type is ColumnType.TEXT and not pa.types.is_string(raw.type):
+            return None
+        return pc.cast(raw, target, safe=not pa.types.is_decimal(target))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        return None
+
+
+def _parse_text(
+    column: Column, text: pa.Array, missing: Mask, target: pa.DataType
+) -> tuple[pa.Array, list[Check]]:
+    """Parse trimmed text by type: the values and which present cells failed, and why."""
+    kind = column.type
+    present = ~missing
+    if kind is ColumnType.TEXT:
+        return text, []
+    if kind is ColumnType.BOOLEAN:
+        lower = pc.utf8_lower(text)
+        true = as_mask(pc.is_in(lower, value_set=pa.array(TRUE_WORDS)))
+        false = as_mask(pc.is_in(lower, value_set=pa.array(FALSE_WORDS)))
+        return pa.array(true, pa.bool_()), [(present & ~(true | false), "not true or false")]
+    if kind is ColumnType.INTEGER:
+        shaped, filler, reason = (
+            as_mask(pc.match_substring_regex(text, INT_RE)),
+            "0",
+            ("not a whole number"),
+        )
+    elif kind is ColumnType.DECIMAL:
+        shaped, filler = as_mask(pc.match_substring_regex(text, DECIMAL_RE)), "0"
+        reason = DECIMAL_REASON
+    elif kind is ColumnType.DATE:
+        shaped, filler = as_mask(pc.match_substring_regex(text, DATE_RE)), "2000-01-01"
+        reason = "not a date in the form YYYY-MM-DD"
+    else:
+        text = pc.replace_substring_regex(text, r"^(\S{10}) ", r"\1T")
+        text = pc.replace_substring_regex(text, r"(\.\d{1,6})?Z?$", "")
+        text = pc.replace_substring_regex(text, r"^(\S{10}T\d{2}:\d{2})$", r"\1:00")
+        shaped = as_mask(pc.match_substring_regex(text, DATETIME_RE))
+        filler, reason = "2000-01-01T00:00:00", "not a date-time in the form YYYY-MM-DDTHH:MM:SS"
+    checks: list[Check] = [(present & ~shaped, reason)]
+    safe = pc.if_else(pa.array(shaped & present), text, pa.scalar(filler, pa.string()))
+    if kind in (ColumnType.DATE, ColumnType.DATETIME):
+        pattern = "%Y-%m-%d" if kind is ColumnType.DATE else "%Y-%m-%dT%H:%M:%S"
+        parsed = pc.strptime(safe, format=pattern, unit="s", error_is_null=True)
+        real = as_mask(pc.equal(pc.strftime(parsed, format=pattern), safe))  # no 30 February
+        checks.append((present & shaped & ~real, "not a real calendar date"))
+        parsed = pc.if_else(pa.array(real), parsed, pa.scalar(None, parsed.type))
+        return pc.cast(parsed, target), checks
+    return pc.cast(safe, target, safe=not pa.types.is_decimal(target)), checks
+
+
+def convert(
+    column: Column, raw: pa.Array, target: pa.DataType | None = None
+) -> tuple[pa.Array, list[Check]]:
+    """Typed values of one column (missing and bad cells null) and what is wrong where."""
+    target = target or DEFAULT_TYPES[column.type]
+    if isinstance(raw, pa.ChunkedArray):
+        raw = raw.combine_chunks()
+    typed = _typed_input(column, raw, target)
+    checks: list[Check] = []
+    if typed is None:
+        text = raw if pa.types.is_string(raw.type) else pc.cast(raw, pa.string())
+        broken = _utf8_problems(text)
+        if broken.any():
+            text = pc.if_else(pa.array(broken), "", text)
+            checks.append((broken, "not valid UTF-8 (bad encoding)"))
+        text = pc.utf8_trim_whitespace(text)
+        missing = as_mask(pc.or_kleene(pc.is_null(text), pc.equal(text, "")))
+        typed, failed = _parse_text(column, text, missing, target)
+        checks.extend(failed)
+        bad = missing.copy()
+        for mask, _reason in failed:
+            bad |= mask
+        typed = pc.if_else(pa.array(bad), pa.scalar(None, target), typed)
+    present = as_mask(pc.is_valid(typed))
+    if column.required:
+        checks.append((~present, "required but empty"))
+    if column.enum is not None:
+        allowed = as_mask(pc.is_in(typed, value_set=pa.array(column.enum)))
+        reason = f"'{{value}}' is not one of: {', '.join(column.enum)}"
+        checks.append((present & ~allowed, reason))
+    if column.non_negative:
+        checks.append((as_mask(pc.less(typed, pa.scalar(0, target))), "may not be negative"))
+    if column.max_length is not None:
+        too_long = as_mask(pc.greater(pc.utf8_length(typed), column.max_length))
+        checks.append((too_long, f"longer than {column.max_length} characters"))
+    return typed, checks
+
+
+def first_reasons(checks: list[Check], n: int) -> tuple[Mask, npt.NDArray[np.object_]]:
+    """Per cell: is anything wrong, and the first reason that applies."""
+    combined = np.zeros(n, dtype=bool)
+    reasons = np.full(n, "", dtype=object)
+    for mask, reason in checks:
+        fresh = mask & ~combined
+        if fresh.any():
+            reasons[fresh] = reason
+            combined |= fresh
+    return combined, reasons
+
+
+def shown(value: object) -> str | None:
+    """A cell as it may be printed and stored in the quarantine (at most 200 characters)."""
+    if value is None:
+        return None
+    text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")[:200]
