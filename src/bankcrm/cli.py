@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -25,9 +26,8 @@ from rich.table import Table
 from bankcrm.config import Settings, get_settings
 from bankcrm.ingest.service import ImportReport, run_import
 from bankcrm.kit import migrate
-from bankcrm.kit.db import make_engine
 from bankcrm.kit.errors import UserError
-from bankcrm.kit.runtime import Runtime, open_runtime
+from bankcrm.kit.runtime import Runtime, connect, open_runtime
 from bankcrm.status.service import system_status
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
@@ -43,9 +43,21 @@ def _fail(message: str) -> None:
     raise typer.Exit(code=2)
 
 
+def _settings() -> Settings:
+    try:
+        return get_settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"BANKCRM_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
+            for e in exc.errors()
+        )
+        _fail(f"bad setting: {problems}")
+        raise  # unreachable: _fail exits
+
+
 def _runtime(settings: Settings | None = None) -> Runtime:
     try:
-        return open_runtime(settings or get_settings())
+        return open_runtime(settings or _settings())
     except UserError as exc:
         _fail(str(exc))
         raise  # unreachable: _fail exits
@@ -87,8 +99,11 @@ class RichImportProgress:
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create or migrate the database schema to the current version."""
-    settings = get_settings()
-    engine = make_engine(settings.database_url)
+    try:
+        engine = connect(_settings())
+    except UserError as exc:
+        _fail(str(exc))
+        raise  # unreachable: _fail exits
     try:
         migrate.upgrade(engine)
     except Exception as exc:  # a user's URL or server problem, shown without a traceback
@@ -283,7 +298,7 @@ def run(
     seed: Annotated[int, typer.Option(help="Seed of the demo bank.")] = 42,
 ) -> None:
     """The main job on the embedded default: generate a demo bank once, import it, summarise."""
-    settings = get_settings()
+    settings = _settings()
     extract = settings.lake_dir.parent / "extract"
     if (extract / "customers.csv").is_file():
         console.print(f"reusing the demo extract in {extract}")

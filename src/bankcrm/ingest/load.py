@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -10,12 +9,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
 
+import pyarrow as pa
 from sqlalchemy.orm import Session
 
 from bankcrm.ingest import repository as repo
 from bankcrm.ingest.mapping import Target
 from bankcrm.ingest.reader import iter_chunks
-from bankcrm.ingest.validate import EntityValidator, GoodRow, KeyBook, Problem
+from bankcrm.ingest.validate import EntityValidator, KeyBook, Problem, ValidRows
 
 
 class Progress(Protocol):
@@ -51,17 +51,6 @@ def _hashable(value: Any) -> str:
     return repr(value)
 
 
-def row_hash(values: dict[str, Any]) -> str:
-    """Fingerprint of a record's content, to tell a changed record from a repeated one."""
-    text = "\x1f".join(
-        [
-            str(v.normalize()) if v.__class__ is Decimal else ("" if v is None else str(v))
-            for v in values.values()
-        ]
-    )
-    return hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
-
-
 def jsonable(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
@@ -87,18 +76,25 @@ def database_plan(target: Target, book: KeyBook) -> Plan:
     return plan
 
 
-def to_database_row(target: Target, row: GoodRow, plan: Plan) -> dict[str, Any]:
-    values = row.values
-    out: dict[str, Any] = {}
+def database_columns(
+    target: Target, rows: ValidRows, plan: Plan, keep: list[int] | None = None
+) -> dict[str, list[Any]]:
+    """The rows (all, or those at `keep`) as database columns: foreign keys become ids."""
+    out: dict[str, list[Any]] = {}
     for name, db_name, ids, default in plan:
-        value = values[name]
-        if value is None:
-            value = default
-        elif ids is not None:
-            value = ids[str(value)]
-        out[db_name] = value
-    out[target.key_column] = row.key
-    out["source_hash"] = row_hash(out)
+        values = rows.stored[name]
+        if keep is not None:
+            values = [values[i] for i in keep]
+        if ids is not None:
+            values = [None if v is None else ids[str(v)] for v in values]
+        elif default is not None:
+            values = [default if v is None else v for v in values]
+        out[db_name] = values
+    keys, digests = rows.keys, rows.digests
+    if keep is not None:
+        keys, digests = [keys[i] for i in keep], [digests[i] for i in keep]
+    out[target.key_column] = keys
+    out["source_hash"] = digests
     return out
 
 
@@ -120,25 +116,26 @@ def load_entity(
     if progress is not None:
         progress.start_file(path.name, total_rows)
     for chunk in iter_chunks(path, target.entity):
-        good, problems = validator.validate(chunk)
+        rows, problems = validator.validate(chunk)
         report.rows_read += chunk.rows
         report.problems.extend(problems)
-        report.quarantined += chunk.rows - len(good)
-        inserts: list[dict[str, Any]] = []
-        changes: list[tuple[tuple[int, str | None, int], dict[str, Any], str]] = []
-        for row in good:
-            db_row = to_database_row(target, row, plan)
-            state = states.get(row.key)
+        report.quarantined += chunk.rows - len(rows)
+        new: list[int] = []
+        changed: list[int] = []
+        for index, (key, digest) in enumerate(zip(rows.keys, rows.digests, strict=True)):
+            state = states.get(key)
             if state is None:
-                inserts.append(db_row)
-            elif state[1] == db_row["source_hash"]:
+                new.append(index)
+            elif state[1] == digest:
                 report.unchanged += 1
             else:
-                changes.append((state, db_row, row.key))
-        repo.insert_rows(session, target.model, inserts)
-        report.loaded += len(inserts)
-        _apply_changes(session, target, changes, batch_id)
-        report.updated += len(changes)
+                changed.append(index)
+        if new:
+            repo.insert_columns(session, target.model, database_columns(target, rows, plan, new))
+        report.loaded += len(new)
+        if changed:
+            _apply_changes(session, target, rows, plan, changed, states, batch_id)
+        report.updated += len(changed)
         if progress is not None:
             progress.advance(chunk.rows)
     if progress is not None:
@@ -150,21 +147,30 @@ def load_entity(
 def _apply_changes(
     session: Session,
     target: Target,
-    changes: list[tuple[tuple[int, str | None, int], dict[str, Any], str]],
+    rows: ValidRows,
+    plan: Plan,
+    changed: list[int],
+    states: dict[str, tuple[int, str | None, int]],
     batch_id: int,
 ) -> None:
     """Update changed records and keep their previous values in record_history."""
-    if not changes:
-        return
-    columns = [c for c in changes[0][1] if c != "source_hash"]
-    previous = repo.current_values(session, target.model, [s[0] for s, _, _ in changes], columns)
+    take = pa.array(changed, pa.int64())
+    python = {name: values.take(take).to_pylist() for name, values in rows.typed.items()}
+    new_values = database_columns(target, rows, plan, changed)
+    for name, db_name, _ids, _default in plan:
+        if _ids is None:  # typed Python objects for SQLAlchemy's update, not stored text
+            new_values[db_name] = [_default if v is None else v for v in python[name]]
+    columns = [c for c in new_values if c != "source_hash"]
+    ids = [states[rows.keys[i]][0] for i in changed]
+    previous = repo.current_values(session, target.model, ids, columns)
     updates: list[dict[str, Any]] = []
     history: list[dict[str, Any]] = []
-    for (id_, _hash, version), db_row, key in changes:
+    for position, index in enumerate(changed):
+        key = rows.keys[index]
+        id_, _hash, version = states[key]
+        new = {c: new_values[c][position] for c in new_values}
         old = previous[id_]
-        differs = {
-            c: jsonable(old[c]) for c in columns if _hashable(old[c]) != _hashable(db_row[c])
-        }
+        differs = {c: jsonable(old[c]) for c in columns if _hashable(old[c]) != _hashable(new[c])}
         history.append(
             {
                 "batch_id": batch_id,
@@ -173,6 +179,6 @@ def _apply_changes(
                 "previous": {**differs, "version": version},
             }
         )
-        updates.append({**db_row, "id": id_, "version": version + 1})
+        updates.append({**new, "id": id_, "version": version + 1})
     repo.update_rows(session, target.model, updates)
     repo.add_history(session, history)

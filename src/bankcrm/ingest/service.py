@@ -186,7 +186,7 @@ def _load_and_commit(
         )
         book = KeyBook()
         for target in TARGETS:
-            book.ids[target.entity.name] = repo.key_ids(session, target)
+            book.set_ids(target.entity.name, repo.key_ids(session, target))
         book.product_category = repo.product_categories(session)
         for target in TARGETS:
             path = files.get(target.entity.name)
@@ -197,7 +197,7 @@ def _load_and_commit(
             )
             report.files.append(file_report)
             checkpoint(f"loaded:{target.entity.name}")
-            book.ids[target.entity.name] = repo.key_ids(session, target)
+            book.set_ids(target.entity.name, repo.key_ids(session, target))
             if target.entity.name == "products":
                 book.product_category = repo.product_categories(session)
         staged = 0

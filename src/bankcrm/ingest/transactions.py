@@ -77,8 +77,7 @@ def type_batch(raw_columns: dict[str, pa.Array], book: KeyBook) -> TypedBatch:
         typed, checks = convert(column, raw, target)
         present = as_mask(pc.is_valid(typed))
         if column.references is not None:
-            known = pa.array(list(book.ids.get(column.references[0], {})), pa.string())
-            unknown = present & ~as_mask(pc.is_in(typed, value_set=known))
+            unknown = present & ~book.known_mask(column.references[0], typed)
             reason = f"unknown {column.references[0]} (not in this extract nor in the database)"
             checks.append((unknown, reason))
         if column.name == "booked_on":

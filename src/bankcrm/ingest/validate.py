@@ -1,21 +1,22 @@
-"""Row validation for database entities: types, enums, required, keys, references, rules."""
+"""Validation of database entities: cells, cross-cell rules and references a column at a
+time (Arrow), then keys and duplicates row by row. Good rows come out column by column,
+ready for the database.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from bankcrm.ingest import spec
-from bankcrm.ingest.columnar import convert, first_reasons, shown
-from bankcrm.ingest.mapping import external_key
+from bankcrm.ingest.columnar import Mask, as_mask, convert, first_reasons, row_digests, shown
 from bankcrm.ingest.reader import Chunk
-
-LOAN_CATEGORIES = frozenset({"consumer_loan", "mortgage", "business_loan"})
+from bankcrm.ingest.rules import rule_checks
 
 
 @dataclass(frozen=True)
@@ -30,26 +31,29 @@ class Problem:
 
 
 @dataclass
-class GoodRow:
-    line: int
-    key: str
-    values: dict[str, Any]
-
-
-@dataclass
 class KeyBook:
     """What keys of each entity are known: loaded in the database or accepted in this batch.
 
-    `ids` maps external key -> database id (filled after each entity is loaded);
+    `ids` maps external key -> database id (refreshed after each entity is loaded);
     `rejected` remembers keys quarantined in this batch to explain follow-on failures.
     """
 
     ids: dict[str, dict[str, int]] = field(default_factory=dict)
     rejected: dict[str, dict[str, tuple[str, int]]] = field(default_factory=dict)
     product_category: dict[str, str] = field(default_factory=dict)
+    today: date = field(default_factory=date.today)
+    _key_arrays: dict[str, pa.Array] = field(default_factory=dict)
 
-    def known(self, entity: str, key: str) -> bool:
-        return key in self.ids.get(entity, {})
+    def set_ids(self, entity: str, ids: dict[str, int]) -> None:
+        self.ids[entity] = ids
+        self._key_arrays.pop(entity, None)
+
+    def known_mask(self, entity: str, values: pa.Array) -> Mask:
+        keys = self._key_arrays.get(entity)
+        if keys is None:
+            keys = pa.array(list(self.ids.get(entity, {})), pa.string())
+            self._key_arrays[entity] = keys
+        return as_mask(pc.is_in(values, value_set=keys))
 
     def explain_unknown(self, entity: str, key: str) -> str:
         where = self.rejected.get(entity, {}).get(key)
@@ -58,131 +62,149 @@ class KeyBook:
         return f"unknown {entity} '{key}' (not in this extract nor in the database)"
 
 
-def _rule_problems(
-    entity: spec.Entity, values: dict[str, Any], book: KeyBook
-) -> list[tuple[str | None, str]]:
-    """Rules that span cells; each returns (column, reason)."""
-    found: list[tuple[str | None, str]] = []
-    name = entity.name
-    if name == "customers":
-        birth = values.get("birth_date")
-        if birth is not None and birth > date.today():
-            found.append(("birth_date", "lies in the future"))
-        if values.get("kind") == "corporate" and not values.get("company_name"):
-            found.append(("company_name", "required for corporate customers"))
-    elif name == "relationships":
-        if values.get("from_customer_no") == values.get("to_customer_no"):
-            found.append(("to_customer_no", "a customer cannot be related to itself"))
-    elif name == "holdings":
-        opened, closed = values.get("opened_on"), values.get("closed_on")
-        if opened is not None and closed is not None and closed < opened:
-            found.append(("closed_on", f"precedes opened_on {opened.isoformat()}"))
-        category = book.product_category.get(str(values.get("product_code")))
-        if category in LOAN_CATEGORIES and values.get("loan_status") is None:
-            found.append(("loan_status", f"required for {category} holdings (good or bad)"))
-    elif name == "cases":
-        opened_at, resolved_at = values.get("opened_at"), values.get("resolved_at")
-        if opened_at is not None and resolved_at is not None and resolved_at < opened_at:
-            found.append(("resolved_at", "precedes opened_at"))
-        score = values.get("satisfaction")
-        if score is not None and not 1 <= score <= 5:
-            found.append(("satisfaction", "must be between 1 and 5"))
-    return found
+@dataclass
+class ValidRows:
+    """The accepted rows of a chunk, column by column."""
+
+    lines: list[int]
+    keys: list[str]
+    digests: list[str]
+    typed: dict[str, pa.Array]  # Arrow values, for the rare row that needs Python objects
+    stored: dict[str, list[Any]]  # values as the database stores them (see storage_values)
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+
+def storage_values(column: spec.Column, values: pa.Array) -> list[Any]:
+    """Python values both drivers store without per-value conversion in Python: money
+    and dates as canonical text, the rest as themselves."""
+    kind = column.type
+    if kind is spec.ColumnType.DECIMAL:
+        values = pc.cast(values, pa.string())
+    elif kind is spec.ColumnType.DATE:
+        values = pc.strftime(values, format="%Y-%m-%d")
+    elif kind is spec.ColumnType.DATETIME:
+        values = pc.strftime(values, format="%Y-%m-%d %H:%M:%S")
+    return list(values.to_pylist())
 
 
 @dataclass
 class EntityValidator:
-    """Validates the rows of one file; remembers keys seen so duplicates are caught.
-
-    Cells are checked a column at a time (columnar.convert); what spans cells or files
-    (keys, references, cross-cell rules) is checked row by row on the typed values.
-    """
+    """Validates the chunks of one file; remembers keys seen so duplicates are caught."""
 
     entity: spec.Entity
     file_name: str
     book: KeyBook
     seen: dict[str, int] = field(default_factory=dict)
-    references: list[tuple[str, str]] = field(init=False)
 
-    def __post_init__(self) -> None:
-        self.references = [
-            (c.name, c.references[0]) for c in self.entity.columns if c.references is not None
-        ]
-
-    def validate(self, chunk: Chunk) -> tuple[list[GoodRow], list[Problem]]:
-        problems = [
-            Problem(self.file_name, line, None, None, reason)
-            for line, reason in chunk.shape_problems
-        ]
+    def validate(self, chunk: Chunk) -> tuple[ValidRows, list[Problem]]:
         n = len(chunk.lines)
-        names = self.entity.column_names
-        typed: list[list[Any]] = []
-        cell_problems: dict[int, list[Problem]] = {}
+        problems = [
+            Problem(self.file_name, line, None, None, why) for line, why in chunk.shape_problems
+        ]
+        typed: dict[str, pa.Array] = {}
+        row_problems: dict[int, list[Problem]] = {}
+
+        def blame(mask: Mask, column: str, reasons: Any, value_of: Any) -> None:
+            for index in np.flatnonzero(mask).tolist():
+                text = shown(value_of(index))
+                reason = str(reasons[index] if not isinstance(reasons, str) else reasons)
+                problem = Problem(
+                    self.file_name,
+                    chunk.lines[index],
+                    column,
+                    text,
+                    reason.replace("{value}", text or ""),
+                )
+                row_problems.setdefault(index, []).append(problem)
+
         for column in self.entity.columns:
             raw = chunk.columns.get(column.name)
-            if raw is None:
-                raw = pa.nulls(n, pa.string())
-            values, checks = convert(column, raw)
+            values, checks = convert(column, raw if raw is not None else pa.nulls(n, pa.string()))
             broken = chunk.broken.get(column.name)
             if broken is not None:
                 checks.insert(0, (broken, "not valid UTF-8 (bad encoding)"))
             bad, reasons = first_reasons(checks, n)
-            for index in np.flatnonzero(bad).tolist():
-                text = shown(chunk.original(column.name, index))
-                reason = str(reasons[index]).replace("{value}", text or "")
-                problem = Problem(self.file_name, chunk.lines[index], column.name, text, reason)
-                cell_problems.setdefault(index, []).append(problem)
-            typed.append(values.to_pylist())
-        good: list[GoodRow] = []
-        rows = zip(*typed, strict=True) if n else iter(())
-        for row, row_values in enumerate(rows):
-            accepted, found = self._row(
-                chunk.lines[row],
-                dict(zip(names, row_values, strict=True)),
-                cell_problems.get(row, []),
-            )
-            if accepted is not None:
-                good.append(accepted)
-            problems.extend(found)
-        return good, problems
-
-    def _problem(self, line: int, column: str | None, raw: Any, reason: str) -> Problem:
-        return Problem(self.file_name, line, column, shown(raw), reason)
-
-    def _row(
-        self, line: int, values: dict[str, Any], found: list[Problem]
-    ) -> tuple[GoodRow | None, list[Problem]]:
-        if not found:
-            found.extend(self._references(line, values))
-            for column_name, reason in _rule_problems(self.entity, values, self.book):
-                found.append(
-                    self._problem(line, column_name, values.get(column_name or ""), reason)
-                )
-        key: str | None = None
-        if all(values.get(k) is not None for k in self.entity.key):
-            key = external_key(self.entity, values)
-            first_line = self.seen.get(key)
-            if first_line is not None:
-                reason = f"duplicate key '{key}': already on line {first_line}"
-                found.append(self._problem(line, self.entity.key[0], key, reason))
-            else:
-                self.seen[key] = line
-        if found or key is None:
-            if key is not None and self.seen.get(key) == line:
-                rejected = self.book.rejected.setdefault(self.entity.name, {})
-                rejected[key] = (self.file_name, line)
-            return None, found
-        return GoodRow(line, key, values), []
-
-    def _references(self, line: int, values: dict[str, Any]) -> list[Problem]:
-        found = []
-        for name, target_entity in self.references:
-            value = values[name]
-            if value is None or str(value) in self.book.ids.get(target_entity, ()):
+            blame(bad, column.name, reasons, lambda i, c=column.name: chunk.original(c, i))
+            typed[column.name] = values
+        cell_ok = np.ones(n, dtype=bool)
+        for index in row_problems:
+            cell_ok[index] = False
+        for column_name, mask, reason in rule_checks(
+            self.entity.name, typed, self.book.today, self.book.product_category
+        ):
+            blame(mask & cell_ok, column_name, reason, lambda i, c=column_name: typed[c][i].as_py())
+        for column in self.entity.columns:
+            if column.references is None:
                 continue
-            reason = self.book.explain_unknown(target_entity, str(value))
-            found.append(self._problem(line, name, value, reason))
-        return found
+            target = column.references[0]
+            values = typed[column.name]
+            unknown = cell_ok & as_mask(pc.is_valid(values)) & ~self.book.known_mask(target, values)
+            for index in np.flatnonzero(unknown).tolist():
+                reference = str(values[index].as_py())
+                row_problems.setdefault(index, []).append(
+                    Problem(
+                        self.file_name,
+                        chunk.lines[index],
+                        column.name,
+                        shown(reference),
+                        self.book.explain_unknown(target, reference),
+                    )
+                )
+        keys = self._keys(typed, n)
+        accepted: list[int] = []
+        for index in range(n):
+            key: str | None = keys[index]
+            line = chunk.lines[index]
+            found = row_problems.get(index, [])
+            if key is not None:
+                first_line = self.seen.get(key)
+                if first_line is not None:
+                    found.append(
+                        Problem(
+                            self.file_name,
+                            line,
+                            self.entity.key[0],
+                            shown(key),
+                            f"duplicate key '{key}': already on line {first_line}",
+                        )
+                    )
+                else:
+                    self.seen[key] = line
+                    if found:
+                        self.book.rejected.setdefault(self.entity.name, {})[key] = (
+                            self.file_name,
+                            line,
+                        )
+            if found:
+                problems.extend(found)
+            elif key is not None:
+                accepted.append(index)
+        return self._accepted(chunk, typed, keys, accepted), problems
 
+    def _keys(self, typed: dict[str, pa.Array], n: int) -> list[str | None]:
+        parts = [pc.cast(typed[k], pa.string()) for k in self.entity.key]
+        if len(parts) == 1:
+            return list(parts[0].to_pylist())
+        joined = pc.binary_join_element_wise(*parts, "|")  # null if any part is null
+        return list(joined.to_pylist()) if n else []
 
-ProgressFn = Callable[[int], None]
+    def _accepted(
+        self,
+        chunk: Chunk,
+        typed: dict[str, pa.Array],
+        keys: list[str | None],
+        accepted: list[int],
+    ) -> ValidRows:
+        take = pa.array(accepted, pa.int64())
+        kept = {name: values.take(take) for name, values in typed.items()}
+        stored = {c.name: storage_values(c, kept[c.name]) for c in self.entity.columns}
+        digests = row_digests([pc.cast(v, pa.string()) for v in kept.values()], len(accepted))
+        return ValidRows(
+            lines=[chunk.lines[i] for i in accepted],
+            keys=[str(keys[i]) for i in accepted],
+            digests=digests,
+            typed=kept,
+            stored=stored,
+        )

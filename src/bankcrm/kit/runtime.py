@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bankcrm.config import Settings
@@ -22,9 +23,20 @@ class Runtime:
     lake: LakeStore
 
 
+def connect(settings: Settings) -> Engine:
+    """An engine for the configured database, or a UserError naming the setting."""
+    try:
+        return make_engine(settings.database_url, echo=settings.sql_echo)
+    except (ArgumentError, NoSuchModuleError) as exc:
+        raise UserError(
+            f"BANKCRM_DATABASE_URL '{settings.database_url}' is not a usable database URL "
+            "(e.g. sqlite:///./var/bankcrm.db or postgresql+psycopg://user@host:5432/db)"
+        ) from exc
+
+
 def open_runtime(settings: Settings, upgrade_sqlite: bool = True) -> Runtime:
     """Connect; an embedded SQLite database is migrated on the spot, others must be current."""
-    engine = make_engine(settings.database_url, echo=settings.sql_echo)
+    engine = connect(settings)
     try:
         if engine.dialect.name == "sqlite" and upgrade_sqlite:
             migrate.upgrade(engine)

@@ -12,8 +12,8 @@ import numpy as np
 from bankcrm.synth import catalogue as cat
 from bankcrm.synth import org as o
 from bankcrm.synth.arrays import F64, I64, NEVER, expand
-from bankcrm.synth.holdings import Holdings
-from bankcrm.synth.ledger import Events, cents
+from bankcrm.synth.holdings import DEFAULTED, Holdings
+from bankcrm.synth.ledger import CHANNEL, Events, cents
 from bankcrm.synth.orders import MONTHLY, QUARTERLY, WEEKLY, YEARLY, Orders
 from bankcrm.synth.people import INCOME_ALLOWANCE, INCOME_NONE, INCOME_PENSION, Customers
 
@@ -59,6 +59,8 @@ def poisson_days(rng: np.random.Generator, rate: F64, first: I64, last: I64) -> 
 
 
 class Streams:
+    """The chunk's customers and holdings plus the events generated so far."""
+
     def __init__(self, rng: np.random.Generator, c: Customers, h: Holdings, orders: Orders):
         self.rng, self.c, self.h, self.orders = rng, c, h, orders
         self.ev = Events()
@@ -151,14 +153,15 @@ class Streams:
                 so.cp[r[m]],
             )
         per_month = so.amount * np.asarray([4.3, 1.0, 1 / 3, 1 / 12])[so.frequency]
-        return np.bincount(so.cust, weights=per_month, minlength=c.n)
+        out: F64 = np.bincount(so.cust, weights=per_month, minlength=c.n).astype(np.float64)
+        return out
 
     def loans(self) -> F64:
         """Instalments debited from the linked current account; returns monthly total."""
         h, rng = self.h, self.rng
         rows = np.flatnonzero(np.isin(h.category, cat.LOAN_CATEGORIES) & (h.link >= 0))
         ca = h.link[rows]
-        stop = np.where(h.status[rows] == 3, cat.LAST_DAY - 90, NEVER)
+        stop = np.where(h.status[rows] == DEFAULTED, cat.LAST_DAY - 90, NEVER)  # stopped paying
         last = np.minimum(np.minimum(self.hi[rows] - 1, self.hi[ca]), stop)
         first = np.maximum(h.opened[rows] + 20, self.lo[ca])
         _, _, dom = cat.calendar(h.opened[rows])
@@ -169,9 +172,8 @@ class Streams:
             ca[r], day, "loan_payment", "system", False, cents(h.payment[rows[r]]), POOL + rows[r]
         )
         open_now = h.closed[rows] > cat.LAST_DAY
-        return np.bincount(
-            h.cust[rows], weights=np.where(open_now, h.payment[rows], 0.0), minlength=self.c.n
-        )
+        weights = np.where(open_now, h.payment[rows], 0.0)
+        return np.bincount(h.cust[rows], weights=weights, minlength=self.c.n).astype(np.float64)
 
     def fees(self) -> None:
         """Monthly account fees at month end, yearly card and mandate fees on the anniversary."""
@@ -195,6 +197,7 @@ class Streams:
         self.ev.add(on[r], day, "fee", "system", False, cents(yearly_fee[yearly[r]]))
 
     def interest(self) -> None:
+        """Monthly interest credited to savings accounts at month end."""
         h, rng = self.h, self.rng
         rows = np.flatnonzero(h.category == cat.CAT_SAVINGS)
         r, day, _ = every_month(self.lo[rows], self.hi[rows], np.full(len(rows), 31))
@@ -212,10 +215,8 @@ class Streams:
             r, day = poisson_days(rng, np.full(len(rows), rate), lo, hi)
             keep = self.thin(h.cust[rows[r]], day)
             r, day = r[keep], day[keep]
-            amount = cents(
-                np.maximum(h.balance[rows[r]], 5e3) * 0.08 * lognormal(rng, len(r), 0.7)
-            )
-            chan = np.where(rng.random(len(r)) < 0.5, 3, 4)  # online / mobile
+            amount = cents(np.maximum(h.balance[rows[r]], 5e3) * 0.08 * lognormal(rng, len(r), 0.7))
+            chan = np.where(rng.random(len(r)) < 0.5, CHANNEL["online"], CHANNEL["mobile"])
             out_of, into_ = (ca[r], rows[r]) if into else (rows[r], ca[r])
             self.ev.add(out_of, day, "transfer_out", chan, False, amount, POOL + into_)
             self.ev.add(into_, day, "transfer_in", "transfer", True, amount, POOL + out_of)

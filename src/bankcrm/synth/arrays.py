@@ -51,7 +51,7 @@ def fixed_take(values: pa.Array, idx: I64) -> pa.Array:
     if len(values) == 0 or not (np.diff(offsets) == width).all() or values.null_count:
         return pick(values, idx)
     data = np.frombuffer(values.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
-    out = data.reshape(len(values), width)[idx].ravel()
+    out = data.view(f"V{width}")[idx]  # one opaque record per string: a single gather
     new_offsets = np.arange(0, width * (len(idx) + 1), width, dtype=np.int32)
     return pa.StringArray.from_buffers(len(idx), pa.py_buffer(new_offsets), pa.py_buffer(out))
 
@@ -72,8 +72,8 @@ def categorical(rng: np.random.Generator, probs: F64) -> I64:
     """One draw per row of a (rows, k) probability matrix (rows need not be normalised)."""
     cum = np.cumsum(probs, axis=1)
     u = rng.random(len(probs)) * cum[:, -1]
-    out = (u[:, None] >= cum).sum(axis=1)
-    return np.minimum(out, probs.shape[1] - 1).astype(np.int64)
+    out: I64 = np.minimum((u[:, None] >= cum).sum(axis=1), probs.shape[1] - 1).astype(np.int64)
+    return out
 
 
 def expand(counts: npt.ArrayLike) -> I64:

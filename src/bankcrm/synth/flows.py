@@ -21,10 +21,10 @@ from bankcrm.synth.activity import (
     POOL,
     SPEND_RATE,
     TRANSFER,
-    lognormal,
-    every_month,
-    poisson_days,
     Streams,
+    every_month,
+    lognormal,
+    poisson_days,
 )
 from bankcrm.synth.arrays import F64, I64, NEVER, categorical, expand, uniform_days
 from bankcrm.synth.holdings import Holdings
@@ -56,12 +56,19 @@ def cards(s: Streams) -> F64:
     r, day = poisson_days(rng, rate, s.lo[rows], hi)
     keep = s.thin(cust[r], day)
     r, day = r[keep], day[keep]
-    size = 700.0 * np.clip(c.income[cust] / 500e3, 0.2, 20.0) ** 0.4 * np.where(c.corporate[cust], 4, 1)
+    size = (
+        700.0
+        * np.clip(c.income[cust] / 500e3, 0.2, 20.0) ** 0.4
+        * np.where(c.corporate[cust], 4, 1)
+    )
     amount = cents(size[r] * lognormal(rng, len(r), 1.0))
     s.ev.add(rows[r], day, "card_payment", "card", False, amount)
 
-    spent = np.bincount(r * cat.HISTORY_MONTHS + cat.month_of(day), weights=amount,
-                        minlength=len(rows) * cat.HISTORY_MONTHS)
+    spent = np.bincount(
+        r * cat.HISTORY_MONTHS + cat.month_of(day),
+        weights=amount,
+        minlength=len(rows) * cat.HISTORY_MONTHS,
+    )
     key = np.flatnonzero(spent[: len(rows) * cat.HISTORY_MONTHS] > 0)
     kr, km = np.divmod(key, cat.HISTORY_MONTHS)
     nxt = km + 1 < cat.HISTORY_MONTHS
@@ -74,11 +81,12 @@ def cards(s: Streams) -> F64:
     s.ev.add(rows[kr], pay_day, "loan_payment", "system", True, repay, POOL + ca[kr])
     s.ev.add(ca[kr], pay_day, "loan_payment", "system", False, repay, POOL + rows[kr])
     interest_rows = rows[revolver]
-    ir, iday, _ = every_month(s.lo[interest_rows], s.hi[interest_rows],
-                          np.full(len(interest_rows), 25))
+    ir, iday, _ = every_month(
+        s.lo[interest_rows], s.hi[interest_rows], np.full(len(interest_rows), 25)
+    )
     owed = h.balance[interest_rows[ir]] * h.rate[interest_rows[ir]] / 1200.0
     s.ev.add(interest_rows[ir], iday, "interest", "system", False, cents(owed))
-    return np.bincount(cust, weights=rate * size, minlength=c.n)
+    return np.bincount(cust, weights=rate * size, minlength=c.n).astype(np.float64)
 
 
 def payroll(s: Streams) -> None:
@@ -109,10 +117,15 @@ def spending(s: Streams, income: F64, fixed: F64) -> None:
     save = np.clip(rng.normal(0.08, 0.08, n), -0.05, 0.3)
     net = np.where(c.income_here == INCOME_PENSION, c.income / 12.0, c.income / 12.0 * 0.77)
     here = np.where(c.income_here != INCOME_NONE, 1.0, rng.uniform(0.15, 0.5, n))
-    budget = np.where(corp, c.income / 12.0 * rng.uniform(0.95, 1.02, n),
-                      np.maximum(net * (1.0 - save) * here, income))
+    budget = np.where(
+        corp,
+        c.income / 12.0 * rng.uniform(0.95, 1.02, n),
+        np.maximum(net * (1.0 - save) * here, income),
+    )
     debit = np.maximum(budget - fixed, 0.1 * budget)
-    credit = np.where(corp, c.income / 12.0, np.maximum(debit + fixed - income, 0.0) + 0.05 * budget)
+    credit = np.where(
+        corp, c.income / 12.0, np.maximum(debit + fixed - income, 0.0) + 0.05 * budget
+    )
 
     r, day = poisson_days(rng, rate_d, s.active_lo, s.active_hi)
     pref = c.channel
@@ -120,32 +133,61 @@ def spending(s: Streams, income: F64, fixed: F64) -> None:
     keep = rng.random(len(r)) < c.activity(r, day) ** np.where(ch >= 3, 1.5, 1.0)
     r, day, ch = r[keep], day[keep], ch[keep]
     branch_cash = (ch == 0) & (rng.random(len(r)) < 0.55)
-    scale = np.select([branch_cash, ch == 0, ch == 1, ch == 2],
-                      [BRANCH_CASH, BRANCH_TRANSFER, ATM, CARD], default=TRANSFER)
-    expected = (pref[:, 0] * (0.55 * BRANCH_CASH + 0.45 * BRANCH_TRANSFER) + pref[:, 1] * ATM
-                + pref[:, 2] * CARD + (pref[:, 3] + pref[:, 4]) * TRANSFER)
+    scale = np.select(
+        [branch_cash, ch == 0, ch == 1, ch == 2],
+        [BRANCH_CASH, BRANCH_TRANSFER, ATM, CARD],
+        default=TRANSFER,
+    )
+    expected = (
+        pref[:, 0] * (0.55 * BRANCH_CASH + 0.45 * BRANCH_TRANSFER)
+        + pref[:, 1] * ATM
+        + pref[:, 2] * CARD
+        + (pref[:, 3] + pref[:, 4]) * TRANSFER
+    )
     unit = debit / (np.maximum(rate_d, 1e-9) * expected)
     amount = unit[r] * scale * lognormal(rng, len(r), 0.9)
     cash = branch_cash | (ch == 1)
     amount = np.where(cash, _round_cash(amount), amount)
     acct = s.ca[r]
     for mask, category in ((ch == 2, "card_payment"), (cash, "cash_withdrawal")):
-        s.ev.add(acct[mask], day[mask], category, PREF_CHANNEL[ch[mask]], False, cents(amount[mask]))
+        s.ev.add(
+            acct[mask], day[mask], category, PREF_CHANNEL[ch[mask]], False, cents(amount[mask])
+        )
     tr = ~cash & (ch != 2)
-    s.ev.add(acct[tr], day[tr], "transfer_out", PREF_CHANNEL[ch[tr]], False, cents(amount[tr]),
-             _private(rng, int(tr.sum())))
+    s.ev.add(
+        acct[tr],
+        day[tr],
+        "transfer_out",
+        PREF_CHANNEL[ch[tr]],
+        False,
+        cents(amount[tr]),
+        _private(rng, int(tr.sum())),
+    )
 
     r, day = poisson_days(rng, rate_c, s.active_lo, s.active_hi)
-    keep = s.thin(r, day)
-    r, day = r[keep], day[keep]
+    kept = s.thin(r, day)
+    r, day = r[kept], day[kept]
     amount = credit[r] / np.maximum(rate_c[r], 1e-9) * lognormal(rng, len(r), 0.8)
-    cash = rng.random(len(r)) < np.where(corp[r], 0.05, 0.2)
+    deposit = rng.random(len(r)) < np.where(corp[r], 0.05, 0.2)
     at_branch = rng.random(len(r)) * (pref[r, 0] + pref[r, 1]) < pref[r, 0]
     chan = np.where(at_branch, CHANNEL["branch"], CHANNEL["atm"])
-    s.ev.add(s.ca[r[cash]], day[cash], "cash_deposit", chan[cash], True,
-             cents(_round_cash(amount[cash])))
-    s.ev.add(s.ca[r[~cash]], day[~cash], "transfer_in", "transfer", True, cents(amount[~cash]),
-             _private(rng, int((~cash).sum())))
+    s.ev.add(
+        s.ca[r[deposit]],
+        day[deposit],
+        "cash_deposit",
+        chan[deposit],
+        True,
+        cents(_round_cash(amount[deposit])),
+    )
+    s.ev.add(
+        s.ca[r[~deposit]],
+        day[~deposit],
+        "transfer_in",
+        "transfer",
+        True,
+        cents(amount[~deposit]),
+        _private(rng, int((~deposit).sum())),
+    )
 
 
 def drains(s: Streams) -> None:
@@ -158,13 +200,18 @@ def drains(s: Streams) -> None:
     hi = np.minimum(c.decline_end[who], s.active_hi[who])
     ok = hi >= lo
     who, lo, hi = who[ok], lo[ok], hi[ok]
-    r = expand(rng.integers(1, 4, len(who)))
+    r = expand(1 + (rng.random(len(who)) < 0.3))
     day = uniform_days(rng, lo[r], hi[r])
     cust = who[r]
     ca = s.ca[cust]
     share = np.where(leaving[cust], rng.uniform(0.3, 0.7, len(r)), rng.uniform(0.1, 0.35, len(r)))
     amount = cents(np.maximum(h.balance[ca], 5e3) * share)
-    chan = np.where(c.channel[cust, 4] > c.channel[cust, 3], CHANNEL["mobile"], CHANNEL["online"])
+    # Most go through the account-switching service run by the new bank, some at the branch.
+    digital = np.where(
+        c.channel[cust, 4] > c.channel[cust, 3], CHANNEL["mobile"], CHANNEL["online"]
+    )
+    u = rng.random(len(r))
+    chan = np.select([u < 0.6, u < 0.8], [CHANNEL["system"], CHANNEL["branch"]], default=digital)
     s.ev.add(ca, day, "transfer_out", chan, False, amount, _private(rng, len(r)))
 
     sav = np.flatnonzero((h.category == cat.CAT_SAVINGS) & leaving[h.cust])
@@ -174,21 +221,38 @@ def drains(s: Streams) -> None:
     ok = hi >= lo
     sav, lo, hi = sav[ok], lo[ok], hi[ok]
     amount = cents(h.balance[sav] * rng.uniform(0.5, 0.9, len(sav)))
-    s.ev.add(sav, uniform_days(rng, lo, hi), "transfer_out", "online", False, amount,
-             _private(rng, len(sav)))
+    s.ev.add(
+        sav,
+        uniform_days(rng, lo, hi),
+        "transfer_out",
+        "system",
+        False,
+        amount,
+        _private(rng, len(sav)),
+    )
 
 
 def sweeps(s: Streams) -> None:
     """Placeholders that empty closed accounts on the closing day (amount set when booked)."""
     h, rng = s.h, s.rng
-    rows = np.flatnonzero(np.isin(h.category, cat.TRANSACTIONAL) & (h.closed <= cat.LAST_DAY)
-                          & (h.closed >= 0))
+    rows = np.flatnonzero(
+        np.isin(h.category, cat.TRANSACTIONAL) & (h.closed <= cat.LAST_DAY) & (h.closed >= 0)
+    )
     card = h.category[rows] == cat.CAT_CREDIT_CARD
     zero = np.zeros(len(rows), dtype=np.int64)
-    s.ev.add(rows[~card], h.closed[rows[~card]], "transfer_out", "transfer", False, zero[~card],
-             _private(rng, int((~card).sum())), sweep=True)
-    s.ev.add(rows[card], h.closed[rows[card]], "loan_payment", "system", True, zero[card],
-             sweep=True)
+    s.ev.add(
+        rows[~card],
+        h.closed[rows[~card]],
+        "transfer_out",
+        "transfer",
+        False,
+        zero[~card],
+        _private(rng, int((~card).sum())),
+        sweep=True,
+    )
+    s.ev.add(
+        rows[card], h.closed[rows[card]], "loan_payment", "system", True, zero[card], sweep=True
+    )
 
 
 def floors(rng: np.random.Generator, h: Holdings) -> F64:
@@ -202,7 +266,11 @@ def floors(rng: np.random.Generator, h: Holdings) -> F64:
 
 
 def transactions(
-    rng: np.random.Generator, c: Customers, h: Holdings, orders: Orders, accounts: pa.Array,
+    rng: np.random.Generator,
+    c: Customers,
+    h: Holdings,
+    orders: Orders,
+    accounts: pa.Array,
     org: o.Org,
 ) -> pa.Table:
     """All transactions of the chunk in booking order (without transaction ids)."""

@@ -1,15 +1,17 @@
 """Entry point: generates a whole synthetic bank extract chunk by chunk.
 
-Each chunk of CHUNK_SIZE customers draws from its own random stream (child of the seed), so
-the output depends only on (customers, seed) - not on the number of worker processes.
-Workers generate chunks in parallel; the parent writes them strictly in chunk order.
+Random streams are children of SeedSequence(seed): (0,) for the organisation, (1, i) for
+chunk i of CHUNK_SIZE customers. The output therefore depends only on (customers, seed),
+never on the number of worker processes; optional workers generate chunks ahead while this
+process writes them strictly in chunk order.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import os
+import shutil
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -24,10 +26,13 @@ import pyarrow.parquet as pq
 
 from bankcrm.ingest import spec
 from bankcrm.synth import catalogue as cat
-from bankcrm.synth.contacts import build_cases, build_interactions
+from bankcrm.synth.adoption import build_holdings
+from bankcrm.synth.arrays import NEVER
+from bankcrm.synth.cases import build_cases
 from bankcrm.synth.flows import transactions
-from bankcrm.synth.holdings import account_numbers, build_holdings, holdings_table
+from bankcrm.synth.holdings import account_numbers, holdings_table
 from bankcrm.synth.identity import customer_no, customers_table
+from bankcrm.synth.interactions import build_interactions
 from bankcrm.synth.orders import build_orders, orders_table
 from bankcrm.synth.org import build_org
 from bankcrm.synth.people import Customers, build_customers
@@ -37,8 +42,17 @@ from bankcrm.synth.writer import CsvSink, format_csv
 AS_OF = cat.AS_OF
 CHUNK_SIZE = 20_000  # part of the output definition: changing it changes the data
 ROW_GROUP_ROWS = 1_000_000
-CSV_ENTITIES = ("branches", "staff", "products", "customers", "relationships", "holdings",
-                "standing_orders", "interactions", "cases")
+CSV_ENTITIES = (
+    "branches",
+    "staff",
+    "products",
+    "customers",
+    "relationships",
+    "holdings",
+    "standing_orders",
+    "interactions",
+    "cases",
+)
 CHUNK_ENTITIES = CSV_ENTITIES[3:]
 TRUTH_SCHEMA = pa.schema([
     ("customer_no", pa.string()), ("true_segment", pa.string()), ("life_stage", pa.string()),
@@ -53,6 +67,7 @@ TX_SCHEMA = pa.schema([
     ("channel", _CODES), ("category", _CODES), ("counterparty_bank", _CODES),
     ("counterparty_account", pa.dictionary(pa.int32(), pa.string())),
 ])  # fmt: skip
+TX_SCHEMA_NO_ID = TX_SCHEMA.remove(0)
 
 
 @dataclass(frozen=True)
@@ -80,22 +95,26 @@ class _Chunk:
     rows: dict[str, int] = field(default_factory=dict)
     transactions: pa.Table | None = None
     truth: pa.Table | None = None
+    spill: Path | None = None  # transactions parked on disk by a worker process
 
 
 def _truth(c: Customers) -> pa.Table:
-    churn = c.churn_day < 100_000
+    churn = c.churn_day < NEVER
     return pa.table(
         {
             "customer_no": customer_no(c.number),
-            "true_segment": pa.array(np.asarray(cat.SEGMENTS, dtype=object)[c.segment],
-                                     pa.string()),
+            "true_segment": pa.array(
+                np.asarray(cat.SEGMENTS, dtype=object)[c.segment], pa.string()
+            ),
             "life_stage": pa.array(
-                np.asarray(cat.LIFE_STAGES, dtype=object)[np.maximum(c.stage, 0)], pa.string(),
+                np.asarray(cat.LIFE_STAGES, dtype=object)[np.maximum(c.stage, 0)],
+                pa.string(),
                 mask=c.stage < 0,
             ),
             "will_churn": pa.array(c.will_churn),
-            "churn_date": pa.array((np.where(churn, c.churn_day, 0) + cat.EPOCH_OFFSET)
-                                   .astype(np.int32), mask=~churn).cast(pa.date32()),
+            "churn_date": pa.array(
+                (np.where(churn, c.churn_day, 0) + cat.EPOCH_OFFSET).astype(np.int32), mask=~churn
+            ).cast(pa.date32()),
             "churned_in_history": pa.array(c.churn_hist),
         },
         schema=TRUTH_SCHEMA,
@@ -146,10 +165,35 @@ def _products() -> dict[str, pa.Array]:
     }
 
 
-def _chunks(customers: int, seed: int, workers: int) -> Iterator[_Chunk]:
+def _build_spilled(customers: int, seed: int, index: int, folder: str) -> _Chunk:
+    """Worker side: builds a chunk and parks its transactions in an Arrow IPC file.
+
+    Handing a file name back instead of pickling millions of rows through a pipe keeps the
+    parent's share of the work (and the system time) small.
+    """
+    chunk = build_chunk(customers, seed, index)
+    assert chunk.transactions is not None
+    path = Path(folder) / f"chunk-{index:06d}.arrow"
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, TX_SCHEMA_NO_ID) as writer:
+        writer.write_table(chunk.transactions)
+    chunk.transactions = None
+    chunk.spill = path
+    return chunk
+
+
+def _load(chunk: _Chunk) -> pa.Table:
+    if chunk.transactions is not None:
+        return chunk.transactions
+    assert chunk.spill is not None
+    with pa.memory_map(str(chunk.spill)) as source:
+        table = pa.ipc.open_file(source).read_all()
+    return table
+
+
+def _chunks(customers: int, seed: int, workers: int, scratch: Path) -> Iterator[_Chunk]:
     """Chunks in order; with workers, a bounded number are generated ahead in parallel."""
     total = math.ceil(customers / CHUNK_SIZE)
-    if workers <= 1 or total <= 1:
+    if workers < 1 or total <= 1:
         for i in range(total):
             yield build_chunk(customers, seed, i)
         return
@@ -157,12 +201,14 @@ def _chunks(customers: int, seed: int, workers: int) -> Iterator[_Chunk]:
         pending: list[Future[_Chunk]] = []
         submitted = 0
         while submitted < min(total, workers + 1):
-            pending.append(pool.submit(build_chunk, customers, seed, submitted))
+            pending.append(pool.submit(_build_spilled, customers, seed, submitted, str(scratch)))
             submitted += 1
         while pending:
             chunk = pending.pop(0).result()
             if submitted < total:
-                pending.append(pool.submit(build_chunk, customers, seed, submitted))
+                pending.append(
+                    pool.submit(_build_spilled, customers, seed, submitted, str(scratch))
+                )
                 submitted += 1
             yield chunk
 
@@ -174,12 +220,14 @@ def generate(
     truth_out: Path | None = None,
     progress: Callable[[int], None] | None = None,
     *,
-    workers: int | None = None,
+    workers: int = 0,
 ) -> GenerateSummary:
     """Writes a synthetic core-banking extract to ``out`` and its ground truth apart.
 
-    Same (customers, seed) gives byte-identical files whatever ``workers`` is
-    (default: up to 2 processes).
+    ``progress`` is called with the number of customers done after each chunk.
+    ``workers`` > 0 generates chunks in that many background processes while this one writes;
+    worth it only with spare cores (scripts then need the usual ``if __name__ == "__main__"``
+    guard, since workers are spawned). The files are byte-identical whatever ``workers`` is.
     """
     if customers < 1:
         raise ValueError("customers must be at least 1")
@@ -188,27 +236,45 @@ def generate(
     truth_dir = Path(truth_out) if truth_out is not None else out.with_name(out.name + "-truth")
     out.mkdir(parents=True, exist_ok=True)
     truth_dir.mkdir(parents=True, exist_ok=True)
-    n_workers = workers if workers is not None else min(2, os.cpu_count() or 1)
     org = build_org(customers, seed)
     sinks = {name: CsvSink(out / f"{name}.csv", spec.ENTITY_BY_NAME[name]) for name in CSV_ENTITIES}
     tx_path = out / "transactions.parquet"
-    tx_writer = pq.ParquetWriter(tx_path, TX_SCHEMA, compression="zstd", store_schema=False)
+    tx_writer = pq.ParquetWriter(
+        tx_path,
+        TX_SCHEMA,
+        compression="zstd",
+        store_schema=False,
+        use_dictionary=[
+            "direction",
+            "channel",
+            "category",
+            "counterparty_bank",
+            "counterparty_account",
+        ],
+        write_statistics=["transaction_id", "account_no", "booked_on"],
+        column_encoding={"transaction_id": "DELTA_BINARY_PACKED"},
+    )
     truth_writer = pq.ParquetWriter(truth_dir / "customers.parquet", TRUTH_SCHEMA)
     tx_rows = 0
     done = 0
+    scratch = Path(tempfile.mkdtemp(prefix=".synth-", dir=out))
     try:
         sinks["branches"].write_columns(org.branches)
         sinks["staff"].write_columns(org.staff)
         sinks["products"].write_columns(_products())
-        for chunk in _chunks(customers, seed, n_workers):
+        for chunk in _chunks(customers, seed, workers, scratch):
             for name in CHUNK_ENTITIES:
                 sinks[name].write(chunk.csv[name], chunk.rows[name])
-            tx = chunk.transactions
-            assert tx is not None and chunk.truth is not None
+            tx = _load(chunk)
+            assert chunk.truth is not None
             ids = pa.array(np.arange(tx_rows + 1, tx_rows + tx.num_rows + 1, dtype=np.int64))
-            tx_writer.write_table(tx.add_column(0, "transaction_id", ids),
-                                  row_group_size=ROW_GROUP_ROWS)
+            tx_writer.write_table(
+                tx.add_column(0, "transaction_id", ids), row_group_size=ROW_GROUP_ROWS
+            )
             tx_rows += tx.num_rows
+            del tx
+            if chunk.spill is not None:
+                chunk.spill.unlink()
             truth_writer.write_table(chunk.truth)
             done += chunk.customers
             if progress is not None:
@@ -218,11 +284,19 @@ def generate(
             sink.close()
         tx_writer.close()
         truth_writer.close()
+        shutil.rmtree(scratch, ignore_errors=True)
     rows = {f"{name}.csv": sink.rows for name, sink in sinks.items()}
     rows["transactions.parquet"] = tx_rows
     _write_truth_json(truth_dir, customers, seed, rows)
-    return GenerateSummary(rows=rows, seconds=time.perf_counter() - started, as_of=AS_OF,
-                           out=out, truth_out=truth_dir, customers=customers, seed=seed)
+    return GenerateSummary(
+        rows=rows,
+        seconds=time.perf_counter() - started,
+        as_of=AS_OF,
+        out=out,
+        truth_out=truth_dir,
+        customers=customers,
+        seed=seed,
+    )
 
 
 def _write_truth_json(folder: Path, customers: int, seed: int, rows: dict[str, int]) -> None:

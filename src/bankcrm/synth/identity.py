@@ -22,7 +22,8 @@ MALE_ASCII = strings([names.slug(x) for x in names.MALE_FIRST])
 FEMALE_ASCII = strings([names.slug(x) for x in names.FEMALE_FIRST])
 SUR_M = strings([s[0] for s in names.SURNAMES])
 SUR_F = strings([s[1] for s in names.SURNAMES])
-SUR_ASCII = strings([names.slug(s[0]) for s in names.SURNAMES])
+SUR_ASCII_M = strings([names.slug(s[0]) for s in names.SURNAMES])
+SUR_ASCII_F = strings([names.slug(s[1]) for s in names.SURNAMES])
 SERIALS_PER_CHUNK = 20  # birth-number serials reserved per chunk and birth date: no clashes
 
 
@@ -39,7 +40,12 @@ def _birth_numbers(c: Customers, birth: I64, chunk: int) -> pa.Array:
     sg = group[order]
     starts = np.r_[0, np.flatnonzero(sg[1:] != sg[:-1]) + 1]
     ranks[order] = np.arange(c.n) - np.repeat(starts, np.diff(np.r_[starts, c.n]))
-    serial = (chunk % (1000 // SERIALS_PER_CHUNK)) * SERIALS_PER_CHUNK + ranks % SERIALS_PER_CHUNK
+    # Each chunk owns a block of serials per birth date (which block depends on the date),
+    # and a bijection spreads them over 000-999 so they do not all look alike.
+    blocks = 1000 // SERIALS_PER_CHUNK
+    block = (chunk + 13 * ymd) % blocks
+    serial = block * SERIALS_PER_CHUNK + (ranks + 7 * ymd) % SERIALS_PER_CHUNK
+    serial = (serial * 337 + 191) % 1000
     check = (ymd * 1000 + serial) % 11 % 10
     return join(digits(ymd, 6), "/", digits(serial * 10 + check, 4))
 
@@ -52,7 +58,10 @@ def _company_ids(number: I64) -> pa.Array:
     return digits(body * 10 + check, 8)
 
 
-def _company_names(rng: np.random.Generator, c: Customers, industry: I64) -> pa.Array:
+def _company_names(
+    rng: np.random.Generator, c: Customers, industry: I64
+) -> tuple[pa.Array, pa.Array]:
+    """Company names and an ASCII slug of them (without the legal form) for e-mail domains."""
     n = c.n
     word = pick(strings(names.COMPANY_WORDS), rng.integers(0, len(names.COMPANY_WORDS), n))
     ind_word = pick(strings(names.INDUSTRY_WORDS), industry)
@@ -63,12 +72,15 @@ def _company_names(rng: np.random.Generator, c: Customers, industry: I64) -> pa.
         pick(strings(names.LEGAL_FORMS_SME), rng.integers(0, len(names.LEGAL_FORMS_SME), n)),
     )
     variant = rng.random(n)
-    family = join(pick(SUR_M, c.surname), " ", ind_word, " ", legal)
-    combo = join(word, " ", ind_word, tail, " ", legal)
-    plain = join(word, tail, " ", legal)
-    return pc.if_else(
+    family = join(pick(SUR_M, c.surname), " ", ind_word)
+    combo = join(word, " ", ind_word, tail)
+    plain = join(word, tail)
+    base = pc.if_else(
         pa.array(variant < 0.4), family, pc.if_else(pa.array(variant < 0.75), combo, plain)
     )
+    folded = pc.utf8_normalize(base, form="NFKD")
+    slug = pc.utf8_lower(pc.replace_substring_regex(folded, r"[^A-Za-z0-9]", ""))
+    return join(base, " ", legal), slug
 
 
 def _mask(values: pa.Array, keep: Bool) -> pa.Array:
@@ -91,15 +103,17 @@ def customers_table(
     last = pc.if_else(pa.array(c.female), pick(SUR_F, c.surname), pick(SUR_M, c.surname))
     ind_weights = np.asarray(names.INDUSTRY_WEIGHTS) / sum(names.INDUSTRY_WEIGHTS)
     industry = rng.choice(len(names.INDUSTRIES), n, p=ind_weights)
-    company = _company_names(rng, c, industry)
+    company, firm_slug = _company_names(rng, c, industry)
     national = pc.if_else(pa.array(ind), _birth_numbers(c, birth, chunk), _company_ids(c.number))
 
     domain = pick(strings(names.EMAIL_DOMAINS), rng.integers(0, len(names.EMAIL_DOMAINS), n))
     suffix = pc.if_else(
         pa.array(rng.random(n) < 0.55), digits(rng.integers(1, 100, n), 2), pa.scalar("")
     )
-    person_mail = join(first_ascii, ".", pick(SUR_ASCII, c.surname), suffix, "@", domain)
-    firm_slug = pc.utf8_lower(pc.replace_substring_regex(company, r"[^A-Za-z0-9]", ""))
+    sur_ascii = pc.if_else(
+        pa.array(c.female), pick(SUR_ASCII_F, c.surname), pick(SUR_ASCII_M, c.surname)
+    )
+    person_mail = join(first_ascii, ".", sur_ascii, suffix, "@", domain)
     firm_mail = join("info@", pc.utf8_slice_codeunits(firm_slug, 0, 40), ".example")
     has_mail = rng.random(n) < np.where(ind, np.where(c.age < 70, 0.9, 0.55), 0.97)
     email = _mask(pc.if_else(pa.array(ind), person_mail, firm_mail), has_mail)
@@ -117,12 +131,9 @@ def customers_table(
         digits(rng.integers(0, 1000, n), 3),
     )
     phone = _mask(phone, rng.random(n) < 0.95)
-    orient = rng.random(n) < 0.4
-    house = pc.if_else(
-        pa.array(orient),
-        join(digits(c.house, 1), "/", digits(rng.integers(1, 80, n), 1)),
-        digits(c.house, 1),
-    )
+    orient = c.house % 100
+    number = digits(c.house // 100, 1)
+    house = pc.if_else(pa.array(orient > 0), join(number, "/", digits(orient, 1)), number)
     address = join(pick(strings(names.STREETS), c.street), " ", house)
 
     occ_score = (np.log(np.maximum(c.income, 1.0)) - np.log(200e3)) / np.log(20.0)

@@ -8,6 +8,7 @@ running balance respects the account's floor and ends at the target balance of t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -15,7 +16,7 @@ import pyarrow as pa
 
 from bankcrm.ingest import spec
 from bankcrm.synth import catalogue as cat
-from bankcrm.synth.arrays import F64, I64, Bool, coded, fixed_take, stable_order
+from bankcrm.synth.arrays import F64, I64, Bool, coded, fixed_take
 from bankcrm.synth.holdings import Holdings
 
 CATEGORY = {name: i for i, name in enumerate(spec.TX_CATEGORIES)}
@@ -24,6 +25,7 @@ DIRECTIONS = pa.array(["debit", "credit"])  # indexed by the credit flag
 CHANNELS = pa.array(list(spec.TX_CHANNELS))
 CATEGORIES = pa.array(list(spec.TX_CATEGORIES))
 _FIELDS = ("hold", "day", "cat", "chan", "credit", "cents", "cp", "sweep")
+_DTYPES = (np.int32, np.int16, np.int8, np.int8, np.bool_, np.int64, np.int32, np.bool_)
 
 
 @dataclass
@@ -50,17 +52,27 @@ class Events:
             return
         chan = CHANNEL[channel] if isinstance(channel, str) else channel
         values = (hold, day, CATEGORY[category], chan, credit, cents, cp, sweep)
-        dtypes = (np.int64, np.int64, np.int8, np.int8, np.bool_, np.int64, np.int64, np.bool_)
-        for name, v, dt in zip(_FIELDS, values, dtypes, strict=True):
+        for name, v, dt in zip(_FIELDS, values, _DTYPES, strict=True):
             self.parts[name].append(np.broadcast_to(np.asarray(v, dtype=dt), (n,)))
 
-    def column(self, name: str) -> npt.NDArray[np.generic]:
+    def column(self, name: str) -> npt.NDArray[Any]:
+        """All chunks of one column as a single array (in generation order)."""
         parts = self.parts[name]
-        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=_DTYPES[_FIELDS.index(name)])
 
 
 def cents(amount: F64) -> I64:
     return np.round(amount * 100.0).astype(np.int64)
+
+
+def _radix(keys: npt.NDArray[np.integer], bits: int) -> npt.NDArray[np.intp]:
+    """Stable argsort of small non-negative integer keys (16-bit radix passes)."""
+    wide = keys.astype(np.int64)
+    order = np.argsort((wide & 0xFFFF).astype(np.uint16), kind="stable")
+    if bits > 16:
+        high = (wide[order] >> 16).astype(np.uint16)
+        order = order[np.argsort(high, kind="stable")]
+    return order
 
 
 def book(
@@ -77,35 +89,44 @@ def book(
     Counterparty ``cp`` indexes ``cp_accounts``; ``cp_bank[cp]`` indexes ``cp_banks``.
     String columns come back dictionary-encoded (see generator.TX_SCHEMA).
     """
-    hold = ev.column("hold").astype(np.int64)
-    day = ev.column("day").astype(np.int64)
-    lo = np.maximum(h.opened, 0)
-    hi = np.minimum(h.closed, cat.LAST_DAY)
-    sweep = ev.column("sweep").astype(np.bool_)
-    amount = ev.column("cents").astype(np.int64)
+    hold = ev.column("hold")
+    if h.n >= 1 << 20 or len(spec.TX_CATEGORIES) > 16:
+        raise ValueError("chunk too large for the packed booking columns")
+    day = ev.column("day")
+    amount = ev.column("cents")
+    sweep = ev.column("sweep")
+    lo = np.maximum(h.opened, 0).astype(np.int16)
+    hi = np.minimum(h.closed, cat.LAST_DAY).astype(np.int16)
     keep = (day >= lo[hold]) & (day <= hi[hold]) & ((amount > 0) | sweep)
     idx = np.flatnonzero(keep)
-    by_day = idx[stable_order(day[idx], 10)]
-    hold_d = hold[by_day]
-    bits = max(int(h.n).bit_length(), 1)
-    order = by_day[stable_order(hold_d, bits)]  # per account, then day, then generation order
+    by_day = idx[_radix(day[idx], 16)]  # booking order: day, then generation order
+    # Then per account: rank the accounts that have events so one radix pass usually does.
+    used = np.zeros(h.n, dtype=np.bool_)
+    used[hold] = True
+    rank = np.cumsum(used, dtype=np.int32) - 1
+    order = by_day[_radix(rank[hold[by_day]], int(used.sum()).bit_length())]
 
     card = h.category == cat.CAT_CREDIT_CARD
-    credit = ev.column("credit").astype(np.bool_)
-    sign = np.where(credit, 1, -1) * np.where(card[hold], -1, 1)
+    credit = ev.column("credit")
+    flip = card[hold] != credit  # deposits: credit adds; cards (amount owed): debit adds
+    signed = np.where(flip, amount, -amount)
+    signed[sweep] = 0
     acct = hold[order]
-    flow = (sign * amount)[order]
-    flow[sweep[order]] = 0
-    running = np.cumsum(flow)
+    flow = signed[order]
     n = len(order)
-    starts = np.flatnonzero(np.r_[True, acct[1:] != acct[:-1]]) if n else np.zeros(0, np.int64)
-    ends = np.r_[starts[1:], n] - 1
-    base = running[starts] - flow[starts]
-    prefix = running - np.repeat(base, ends - starts + 1)
+    if n == 0:
+        starts = np.zeros(0, dtype=np.int64)
+    else:
+        starts = np.flatnonzero(np.r_[True, acct[1:] != acct[:-1]])
+    sizes = np.diff(np.r_[starts, n])
+    ends = starts + sizes - 1
+    prefix = np.cumsum(flow)
+    base = prefix[starts] - flow[starts]
+    prefix -= np.repeat(base, sizes)
     owners = acct[starts]
     min_prefix = np.minimum(np.minimum.reduceat(prefix, starts), 0) if n else prefix
     max_prefix = np.maximum(np.maximum.reduceat(prefix, starts), 0) if n else prefix
-    total = prefix[ends] if n else prefix
+    total = prefix[ends]
 
     target = cents(h.balance[owners])
     low = cents(floor[owners])
@@ -113,15 +134,14 @@ def book(
     opening = np.where(
         closed, np.maximum(target, low - min_prefix), np.maximum(target - total, low - min_prefix)
     )
-    balance = np.repeat(opening, ends - starts + 1) + prefix
-    is_sweep = sweep[order]
-    sweep_amount = balance[is_sweep]
-    balance[is_sweep] = 0
-    credit_o = credit[order]
-    amount_o = amount[order]
-    amount_o[is_sweep] = np.abs(sweep_amount)
-    swept_card = card[acct[is_sweep]]
-    credit_o[is_sweep] = (sweep_amount < 0) ^ swept_card
+    balance = prefix
+    balance += np.repeat(opening, sizes)
+    # Sweeps empty a closed account: their amount is whatever the balance is at that point.
+    at = np.flatnonzero(sweep[order])
+    rest = balance[at]
+    balance[at] = 0
+    amount[order[at]] = np.abs(rest)
+    credit[order[at]] = (rest < 0) ^ card[acct[at]]
 
     final = np.where(closed, 0, opening + total)
     h.balance[owners] = final / 100.0
@@ -131,26 +151,34 @@ def book(
         h.limit[owners[on_card]], np.ceil(peak[on_card] / 5000.0) * 5000.0
     )
 
-    # Back to day order (the booking order of the file).
-    pos = np.empty(len(hold), dtype=np.int64)
-    pos[order] = np.arange(n)
-    sel = pos[by_day]
-    keep_rows = amount_o[sel] > 0
-    sel = sel[keep_rows]
-    src = order[sel]
-    cp = ev.column("cp").astype(np.int64)[src]
+    # Day order gathers are random access: pack the narrow columns into one int64 first.
+    packed = (
+        (ev.column("cp").astype(np.int64) + 1) << 36
+        | hold.astype(np.int64) << 16
+        | day.astype(np.int64) << 6
+        | ev.column("cat").astype(np.int64) << 2
+        | credit.astype(np.int64) << 1
+    )
+    chan = ev.column("chan")
+    after = np.empty(len(hold), dtype=np.int64)
+    after[order] = balance
+    rows = by_day[amount[by_day] > 0]  # drops sweeps of accounts that were empty already
+    packed = packed[rows]
+    channel = chan[rows]
+    cp = (packed >> 36) - 1
     has_cp = cp >= 0
+    holding = (packed >> 16) & 0xFFFFF
     return pa.table(
         {
-            "account_no": fixed_take(accounts, acct[sel]),
-            "booked_on": pa.array((day[src] + cat.EPOCH_OFFSET).astype(np.int32)).cast(
+            "account_no": fixed_take(accounts, holding),
+            "booked_on": pa.array(((packed >> 6) & 0x3FF).astype(np.int32) + cat.EPOCH_OFFSET).cast(
                 pa.date32()
             ),
-            "direction": coded(DIRECTIONS, credit_o[sel]),
-            "amount": pa.array(amount_o[sel] / 100.0),
-            "balance_after": pa.array(balance[sel] / 100.0),
-            "channel": coded(CHANNELS, ev.column("chan")[src]),
-            "category": coded(CATEGORIES, ev.column("cat")[src]),
+            "direction": coded(DIRECTIONS, (packed >> 1) & 1),
+            "amount": pa.array(amount[rows] / 100.0),
+            "balance_after": pa.array(after[rows] / 100.0),
+            "channel": coded(CHANNELS, channel),
+            "category": coded(CATEGORIES, (packed >> 2) & 0xF),
             "counterparty_bank": coded(cp_banks, cp_bank[cp], has_cp),
             "counterparty_account": coded(cp_accounts, cp, has_cp),
         }

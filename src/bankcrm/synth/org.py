@@ -166,8 +166,8 @@ def build_org(customers: int, seed: int) -> Org:
     for r in range(len(weights)):
         home = home_region[r]
         idx = np.asarray([b for b in range(nb) if b_region[b] == home], dtype=np.int64)
-        w = np.asarray([b_share[b] for b in idx], dtype=np.float64)
-        region_home.append((idx, np.cumsum(w / w.sum())))
+        share = np.asarray([b_share[b] for b in idx], dtype=np.float64)
+        region_home.append((idx, np.cumsum(share / share.sum())))
 
     pool_accounts, pool_bank_codes = _pool(rng)
     return Org(

@@ -51,7 +51,7 @@ class Customers:
     region: I64
     city: I64
     street: I64
-    house: I64
+    house: I64  # descriptive number * 100 + orientation number (0 = none)
     branch: I64
     manager: I64
     channel: F64  # (n, 5) preference over branch, atm, card, online, mobile
@@ -80,7 +80,7 @@ class Customers:
         """Relative activity of customer ``idx`` on ``day``: 1 normally, lower while drifting."""
         start = self.decline_start[idx]
         span = np.maximum(self.decline_end[idx] - start, 1).astype(np.float64)
-        progress = np.clip((day - start) / span, 0.0, 1.0)
+        progress = np.sqrt(np.clip((day - start) / span, 0.0, 1.0))  # drops fast, then slower
         out = 1.0 - (1.0 - self.decline_floor[idx]) * progress
         return np.where(day > self.active_until[idx], 0.0, out)
 
@@ -163,7 +163,9 @@ def _households(
     women = women[np.argsort(age[women], kind="stable")]
     k = min(len(men), len(women))
     couples = np.stack([men[:k], women[:k]], axis=1).astype(np.int64)
-    kids = np.flatnonzero(~corporate & (age < 28) & (rng.random(len(age)) < 0.35))
+    in_couple = np.zeros(len(age), dtype=np.bool_)
+    in_couple[couples.ravel()] = True
+    kids = np.flatnonzero(~corporate & ~in_couple & (age < 28) & (rng.random(len(age)) < 0.35))
     if k == 0 or len(kids) == 0:
         return couples, np.zeros((0, 2), dtype=np.int64)
     parent_age = age[couples[:, 0]]
@@ -201,7 +203,10 @@ def build_customers(rng: np.random.Generator, first: int, n: int, org: Org) -> C
         w = np.where(np.arange(len(cities)) == 0, 3.0, 1.0)
         city[rows] = cities[categorical(rng, np.broadcast_to(w, (len(rows), len(cities))))]
     street = rng.integers(0, len(names.STREETS), n)
-    house = rng.integers(1, 2500, n)
+    # House number; most Czech addresses also carry an orientation number ("1262/60").
+    house = rng.integers(1, 2500, n) * 100 + np.where(
+        rng.random(n) < 0.4, rng.integers(1, 80, n), 0
+    )
     weights = 1.0 / (np.arange(len(names.SURNAMES)) + 6.0)
     surname = rng.choice(len(names.SURNAMES), n, p=weights / weights.sum()).astype(np.int64)
 
@@ -313,8 +318,11 @@ def _fates(rng: np.random.Generator, c: Customers) -> None:
 
     strong = rng.random(n) < 0.8
     lead = np.where(strong, rng.integers(90, 181, n), rng.integers(20, 81, n))
-    floor = np.where(strong, rng.uniform(0.05, 0.35, n), rng.uniform(0.6, 0.95, n))
-    c.decline_start[churner] = (c.churn_day - lead)[churner]
+    floor = np.where(strong, rng.uniform(0.05, 0.3, n), rng.uniform(0.6, 0.95, n))
+    start = c.churn_day - lead
+    # Strong signals are already visible at AS_OF for those about to leave.
+    start = np.where(strong & future, np.minimum(start, last - rng.integers(45, 121, n)), start)
+    c.decline_start[churner] = start[churner]
     c.decline_end[churner] = c.churn_day[churner]
     c.decline_floor[churner] = floor[churner]
     moves = churner & (c.income_here != INCOME_NONE) & (rng.random(n) < 0.65)

@@ -22,14 +22,26 @@ class _Rows:
     def __init__(self) -> None:
         self.parts: list[tuple[I64, I64, I64, I64, F64, I64]] = []
 
-    def add(self, a: I64, b: I64, kind: str, since: I64, account: I64 | None = None,
-            share: F64 | None = None) -> None:
+    def add(
+        self,
+        a: I64,
+        b: I64,
+        kind: str,
+        since: I64,
+        account: I64 | None = None,
+        share: F64 | None = None,
+    ) -> None:
         n = len(a)
-        self.parts.append((
-            a.astype(np.int64), b.astype(np.int64), np.full(n, KIND[kind], dtype=np.int64),
-            np.full(n, -1, dtype=np.int64) if account is None else account.astype(np.int64),
-            np.full(n, np.nan) if share is None else share, since.astype(np.int64),
-        ))
+        self.parts.append(
+            (
+                a.astype(np.int64),
+                b.astype(np.int64),
+                np.full(n, KIND[kind], dtype=np.int64),
+                np.full(n, -1, dtype=np.int64) if account is None else account.astype(np.int64),
+                np.full(n, np.nan) if share is None else share,
+                since.astype(np.int64),
+            )
+        )
 
 
 def build_relationships(
@@ -39,13 +51,13 @@ def build_relationships(
     last = cat.LAST_DAY
     ca = np.searchsorted(h.cust, np.arange(c.n))
     sp = c.spouses
-    younger = np.minimum(c.age[sp[:, 0]], c.age[sp[:, 1]]) if len(sp) else np.zeros(0)
+    younger = np.minimum(c.age[sp[:, 0]], c.age[sp[:, 1]])
     years = rng.random(len(sp)) * np.clip(younger - 20.0, 0.5, 40.0)
     wed = last - np.floor(years * 365.25).astype(np.int64)
     rows.add(sp[:, 0], sp[:, 1], "spouse", wed)
     rows.add(sp[:, 1], sp[:, 0], "spouse", wed)
     pa_ = c.partners
-    together = np.maximum(c.onboard[pa_[:, 0]], c.onboard[pa_[:, 1]]) if len(pa_) else np.zeros(0)
+    together: I64 = np.maximum(c.onboard[pa_[:, 0]], c.onboard[pa_[:, 1]])
     rows.add(pa_[:, 0], pa_[:, 1], "household", together)
     rows.add(pa_[:, 1], pa_[:, 0], "household", together)
     ch = c.children
@@ -55,8 +67,13 @@ def build_relationships(
     couples = np.concatenate([sp, pa_])
     auth = couples[rng.random(len(couples)) < 0.3]
     acct = ca[auth[:, 0]]
-    rows.add(auth[:, 1], auth[:, 0], "authorised_user",
-             np.maximum(h.opened[acct], c.onboard[auth[:, 1]]), acct)
+    rows.add(
+        auth[:, 1],
+        auth[:, 0],
+        "authorised_user",
+        np.maximum(h.opened[acct], c.onboard[auth[:, 1]]),
+        acct,
+    )
 
     # Company groups: some large corporates own other companies of the chunk.
     corp = np.flatnonzero(c.corporate)
@@ -79,13 +96,21 @@ def build_relationships(
         n_holders = np.r_[rng.integers(1, 3, len(sme)), np.ones(len(large), dtype=np.int64)]
         company = np.r_[sme, large][expand(n_holders)]
         holder = ind[rng.choice(len(ind), len(company), p=w / w.sum())]
-        first_of = np.r_[True, company[1:] != company[:-1]]
+        first_of = np.r_[True, company[1:] != company[:-1]][: len(company)]
         pair = np.repeat(n_holders, n_holders) == 2
         major = rng.uniform(51.0, 80.0, len(company))
-        share = np.where(c.segment[company] == cat.LARGE, rng.uniform(5.0, 30.0, len(company)),
-                         np.where(pair, np.where(first_of, major, 100.0 - np.roll(major, 1)), 100.0))
-        rows.add(holder, company, "shareholder",
-                 np.maximum(c.onboard[company], c.onboard[holder]), share=np.round(share, 2))
+        share = np.where(
+            c.segment[company] == cat.LARGE,
+            rng.uniform(5.0, 30.0, len(company)),
+            np.where(pair, np.where(first_of, major, 100.0 - np.roll(major, 1)), 100.0),
+        )
+        rows.add(
+            holder,
+            company,
+            "shareholder",
+            np.maximum(c.onboard[company], c.onboard[holder]),
+            share=np.round(share, 2).astype(np.float64),
+        )
         # Business loans are often guaranteed by the owner; owners use the company account.
         loans = np.flatnonzero(h.category == cat.CAT_BUSINESS_LOAN)
         owner_of = np.full(c.n, -1, dtype=np.int64)
@@ -95,8 +120,13 @@ def build_relationships(
         rows.add(g_owner[ok], h.cust[loans[ok]], "guarantor", h.opened[loans[ok]], loans[ok])
         use = first_of & (rng.random(len(company)) < 0.5)
         acct = ca[company[use]]
-        rows.add(holder[use], company[use], "authorised_user",
-                 np.maximum(h.opened[acct], c.onboard[holder[use]]), acct)
+        rows.add(
+            holder[use],
+            company[use],
+            "authorised_user",
+            np.maximum(h.opened[acct], c.onboard[holder[use]]),
+            acct,
+        )
 
     # Spouses guarantee some consumer loans and mortgages.
     partner = np.full(c.n, -1, dtype=np.int64)

@@ -20,20 +20,23 @@ from bankcrm.ingest.spec import ColumnType
 _NEEDS_QUOTES = r'[",\r\n]'
 
 
-def _text(values: pa.Array, kind: ColumnType) -> pa.Array:
+def _text(values: pa.Array, column: spec.Column) -> pa.Array:
     """One column rendered as CSV cells (nulls become empty strings)."""
+    kind = column.type
     if kind is ColumnType.DECIMAL:
         out = pc.cast(pc.cast(values, pa.float64()), pa.decimal128(20, 2), safe=False)
         out = pc.cast(out, pa.string())
-    elif kind is ColumnType.DATETIME:
-        out = pc.strftime(values, format="%Y-%m-%dT%H:%M:%S")
+    elif kind is ColumnType.DATETIME:  # "YYYY-MM-DD HH:MM:SS" -> "YYYY-MM-DDTHH:MM:SS"
+        out = pc.utf8_replace_slice(pc.cast(values, pa.string()), 10, 11, "T")
     elif kind is ColumnType.TEXT:
         out = pc.cast(values, pa.string())
-        needs = pc.match_substring_regex(out, _NEEDS_QUOTES)
-        quoted = pc.binary_join_element_wise(
-            pa.scalar('"'), pc.replace_substring(out, '"', '""'), pa.scalar('"'), ""
-        )
-        out = pc.if_else(needs, quoted, out)
+        if column.enum is None:  # enum values never need quotes
+            needs = pc.match_substring_regex(out, _NEEDS_QUOTES)
+            if pc.any(needs).as_py():
+                quoted = pc.binary_join_element_wise(
+                    pa.scalar('"'), pc.replace_substring(out, '"', '""'), pa.scalar('"'), ""
+                )
+                out = pc.if_else(needs, quoted, out)
     else:  # integer, date, boolean: Arrow's own rendering is the spec's
         out = pc.cast(values, pa.string())
     return pc.fill_null(out, "")
@@ -55,7 +58,7 @@ def format_csv(entity: spec.Entity, columns: dict[str, pa.Array], header: bool =
             values = pa.nulls(n, pa.string())
         if len(values) != n:
             raise ValueError(f"{entity.name}.{col.name}: {len(values)} rows, expected {n}")
-        cells.append(_text(values, col.type))
+        cells.append(_text(values, col))
     rows = pc.binary_join_element_wise(*cells, ",")
     lines = pc.binary_join_element_wise(rows, pa.scalar("\n"), "")
     lines = pa.concat_arrays([lines]) if isinstance(lines, pa.ChunkedArray) else lines
@@ -89,7 +92,9 @@ class CsvSink:
         return self
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
         self.close()

@@ -233,3 +233,16 @@ def test_balances_replay_per_account(bank: dict[str, pa.Table]) -> None:
         last[a] = bal
     for a, bal in last.items():
         assert abs(final[a] - bal) < 0.011, a
+
+
+def test_worker_processes_do_not_change_the_bytes(tmp_path: Path) -> None:
+    """Two chunks, generated in this process and in a worker process: same files."""
+    a, b = tmp_path / "a" / "out", tmp_path / "b" / "out"
+    done: list[int] = []
+    summary = generate(20_050, seed=3, out=a, workers=0, progress=done.append)
+    generate(20_050, seed=3, out=b, workers=1)
+    assert done == [20_000, 20_050]
+    assert _digest(a) == _digest(b)
+    assert _digest(a.with_name("out-truth")) == _digest(b.with_name("out-truth"))
+    ids = pq.read_table(a / "transactions.parquet", columns=["transaction_id"]).column(0)
+    assert ids.to_pylist() == list(range(1, summary.transactions + 1))
