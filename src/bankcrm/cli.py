@@ -138,6 +138,10 @@ def print_report(report: ImportReport, max_problems: int = 25) -> None:
     console.print(table)
     if report.unknown_files:
         console.print(f"[yellow]not read (unknown names):[/] {', '.join(report.unknown_files)}")
+    for file, columns in report.unknown_columns.items():
+        console.print(
+            f"[yellow]{file}: column(s) not in the format, ignored:[/] {', '.join(columns)}"
+        )
     problems = report.problems
     if problems:
         shown = Table(title=f"Quarantined rows ({report.quarantined:,} rows, first reasons)")

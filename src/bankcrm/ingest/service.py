@@ -38,6 +38,7 @@ class ImportReport:
     already_imported: bool = False
     files: list[FileReport] = field(default_factory=list)
     unknown_files: list[str] = field(default_factory=list)
+    unknown_columns: dict[str, list[str]] = field(default_factory=dict)  # file -> ignored
     seconds: float = 0.0
     lake_files: int = 0
 
@@ -134,10 +135,15 @@ def run_import(
     started = time.perf_counter()
     recover(factory, store)
     files, unknown = discover(directory)
+    ignored_columns: dict[str, list[str]] = {}
     for entity_name, path in files.items():
-        read_header(path, spec.ENTITY_BY_NAME[entity_name])
+        header = read_header(path, spec.ENTITY_BY_NAME[entity_name])
+        if header.unknown:
+            ignored_columns[path.name] = header.unknown
     key = content_hash(files)
-    report = ImportReport(source=source or str(directory), unknown_files=unknown)
+    report = ImportReport(
+        source=source or str(directory), unknown_files=unknown, unknown_columns=ignored_columns
+    )
     with factory() as session:
         existing = repo.batch_by_hash(session, key)
         if existing is not None:
@@ -284,6 +290,7 @@ def _finish_batch(session: Session, batch: ImportBatch, report: ImportReport, st
             for f in report.files
         ],
         "unknown_files": report.unknown_files,
+        "unknown_columns": report.unknown_columns,
     }
     repo.add_quarantine(
         session,

@@ -172,3 +172,23 @@ def test_bad_encoding_in_an_otherwise_clean_file_is_quarantined(
     assert report.problems[0].value == "Sv\ufffd"
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(Customer)) == 2
+
+
+def test_columns_and_files_outside_the_format_are_reported(
+    sessions: sessionmaker[Session], lake: LakeStore, tmp_path: Path
+) -> None:
+    extract = f.small_bank(customers=1, transactions_per_account=0)
+    folder = extract.write(tmp_path / "extract")
+    customers = folder / "customers.csv"
+    lines = customers.read_text(encoding="utf-8").splitlines()
+    customers.write_text(
+        "\n".join([lines[0] + ",emial", *(line + ",x@y.example" for line in lines[1:])]) + "\n",
+        encoding="utf-8",
+    )
+    (folder / "customers.csv.bak").write_text("old")
+
+    report = run_import(sessions, lake, folder)
+
+    assert report.unknown_columns == {"customers.csv": ["emial"]}
+    assert report.unknown_files == ["customers.csv.bak"]
+    assert report.quarantined == 0
