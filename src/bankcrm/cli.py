@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import tempfile
 from collections.abc import Callable
@@ -192,6 +193,13 @@ def import_(
                 report = run_import(runtime.sessions, runtime.lake, directory, "extract", watcher)
     except UserError as exc:
         _fail(f"{exc}\nnothing was written.")
+    except Exception as exc:  # a fault of ours, not the user's: say so, keep the detail
+        if os.environ.get("BANKCRM_DEBUG"):
+            raise
+        _fail(
+            f"the import stopped on an unexpected error and was rolled back, nothing was "
+            f"written: {type(exc).__name__}: {exc}\n(set BANKCRM_DEBUG=1 for the traceback)"
+        )
     finally:
         runtime.engine.dispose()
     print_report(report)

@@ -23,7 +23,7 @@ Check = tuple[Mask, str]
 INT_RE = r"^[+-]?\d{1,18}$"
 DECIMAL_RE = r"^[+-]?(\d{1,16}(\.\d*)?|\.\d+)$"  # below 10^16: fits every money column
 DATE_RE = r"^\d{4}-\d{2}-\d{2}$"
-DATETIME_RE = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$"
+DATETIME_RE = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?$"
 TRUE_WORDS = ("true", "1", "yes", "y", "t")
 FALSE_WORDS = ("false", "0", "no", "n", "f")
 DECIMAL_REASON = "not a number (use a dot for decimals, no thousands separator)"
@@ -77,21 +77,47 @@ def _utf8_problems(values: pa.Array) -> Mask:
 
 
 def _typed_input(column: Column, raw: pa.Array, target: pa.DataType) -> pa.Array | None:
-    """Cast an already-typed Parquet column, or None to fall back to the text route."""
-    if pa.types.is_string(raw.type) or pa.types.is_large_string(raw.type):
-        return None
-    if pa.types.is_null(raw.type):
+    """Cast an already-typed Parquet column, or None to take the text route (which then
+    names what is wrong cell by cell)."""
+    kind = raw.type
+    if pa.types.is_null(kind):
         return pa.nulls(len(raw), target)
-    try:
-        if pa.types.is_decimal(target) and pa.types.is_floating(raw.type):
-            if pc.any(pc.greater_equal(pc.abs(raw), 1e16)).as_py():
-                return None
-            raw = pc.round(raw, target.scale)
-        if column.type is ColumnType.TEXT and not pa.types.is_string(raw.type):
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_binary(kind):
+        return None
+    if column.type in (ColumnType.DATE, ColumnType.DATETIME) and not (
+        pa.types.is_date(kind) or pa.types.is_timestamp(kind)
+    ):
+        return None  # 20200101 or a day count is not a date
+    if pa.types.is_decimal(target) or pa.types.is_integer(target):
+        if not (
+            pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind)
+        ):
             return None
-        return pc.cast(raw, target, safe=not pa.types.is_decimal(target))
+        magnitude = pc.abs(pc.cast(raw, pa.float64()))
+        if pc.any(pc.or_kleene(pc.is_nan(magnitude), pc.greater_equal(magnitude, 1e16))).as_py():
+            return None  # NaN, infinities and huge values: the text route rejects them
+    try:
+        if pa.types.is_decimal(target):
+            if pa.types.is_floating(kind):
+                raw = pc.cast(pc.round(raw, column.scale), pa.decimal128(24, 6), safe=False)
+            return pc.cast(raw, pa.decimal128(24, 6))
+        return pc.cast(raw, target)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
         return None
+
+
+def _as_text(raw: pa.Array) -> pa.Array:
+    """Any scalar column as strings; bytes are reinterpreted, not validated, so that bad
+    UTF-8 is found per cell rather than failing the whole column."""
+    if pa.types.is_binary(raw.type):
+        return raw.view(pa.string())
+    if pa.types.is_large_binary(raw.type):
+        return raw.view(pa.large_string()).cast(pa.string())
+    if pa.types.is_large_string(raw.type):
+        return raw.cast(pa.string())
+    if pa.types.is_string(raw.type):
+        return raw
+    return pc.cast(raw, pa.string())
 
 
 def _parse_text(
@@ -101,53 +127,65 @@ def _parse_text(
     kind = column.type
     present = ~missing
     if kind is ColumnType.TEXT:
-        return text, []
+        nul = as_mask(pc.match_substring(text, "\x00"))
+        return text, [(nul, "contains a NUL character")]
     if kind is ColumnType.BOOLEAN:
         lower = pc.utf8_lower(text)
         true = as_mask(pc.is_in(lower, value_set=pa.array(TRUE_WORDS)))
         false = as_mask(pc.is_in(lower, value_set=pa.array(FALSE_WORDS)))
         return pa.array(true, pa.bool_()), [(present & ~(true | false), "not true or false")]
     if kind is ColumnType.INTEGER:
-        shaped, filler, reason = (
-            as_mask(pc.match_substring_regex(text, INT_RE)),
-            "0",
-            ("not a whole number"),
-        )
-    elif kind is ColumnType.DECIMAL:
-        shaped, filler = as_mask(pc.match_substring_regex(text, DECIMAL_RE)), "0"
-        reason = DECIMAL_REASON
-    elif kind is ColumnType.DATE:
-        shaped, filler = as_mask(pc.match_substring_regex(text, DATE_RE)), "2000-01-01"
-        reason = "not a date in the form YYYY-MM-DD"
-    else:
-        text = pc.replace_substring_regex(text, r"^(\S{10}) ", r"\1T")
-        text = pc.replace_substring_regex(text, r"(\.\d{1,6})?Z?$", "")
-        text = pc.replace_substring_regex(text, r"^(\S{10}T\d{2}:\d{2})$", r"\1:00")
-        shaped = as_mask(pc.match_substring_regex(text, DATETIME_RE))
-        filler, reason = "2000-01-01T00:00:00", "not a date-time in the form YYYY-MM-DDTHH:MM:SS"
-    checks: list[Check] = [(present & ~shaped, reason)]
-    safe = pc.if_else(pa.array(shaped & present), text, pa.scalar(filler, pa.string()))
-    if kind in (ColumnType.DATE, ColumnType.DATETIME):
-        pattern = "%Y-%m-%d" if kind is ColumnType.DATE else "%Y-%m-%dT%H:%M:%S"
-        parsed = pc.strptime(safe, format=pattern, unit="s", error_is_null=True)
-        real = as_mask(pc.equal(pc.strftime(parsed, format=pattern), safe))  # no 30 February
-        checks.append((present & shaped & ~real, "not a real calendar date"))
-        parsed = pc.if_else(pa.array(real), parsed, pa.scalar(None, parsed.type))
-        return pc.cast(parsed, target), checks
-    return pc.cast(safe, target, safe=not pa.types.is_decimal(target)), checks
+        shaped = as_mask(pc.match_substring_regex(text, INT_RE))
+        safe = pc.if_else(pa.array(shaped & present), text, "0")
+        return pc.cast(safe, target), [(present & ~shaped, "not a whole number")]
+    if kind is ColumnType.DECIMAL:
+        shaped = as_mask(pc.match_substring_regex(text, DECIMAL_RE))
+        safe = pc.if_else(pa.array(shaped & present), text, "0")
+        # 6 places first, then rounded (half away from zero) to the column's own places
+        return pc.cast(safe, pa.decimal128(24, 6), safe=False), [
+            (present & ~shaped, DECIMAL_REASON)
+        ]
+    if kind is ColumnType.DATE:
+        shaped = as_mask(pc.match_substring_regex(text, DATE_RE))
+        safe = pc.if_else(pa.array(shaped & present), text, "2000-01-01")
+        day = pc.strptime(safe, format="%Y-%m-%d", unit="s", error_is_null=True)
+        real = as_mask(pc.equal(pc.strftime(day, format="%Y-%m-%d"), safe))  # no 30 February
+        values = pc.cast(pc.if_else(pa.array(real), day, pa.scalar(None, day.type)), target)
+        return values, [
+            (present & ~shaped, "not a date in the form YYYY-MM-DD"),
+            (present & shaped & ~real, "not a real calendar date"),
+        ]
+    text = pc.replace_substring_regex(text, r"^(\d{4}-\d{2}-\d{2}) ", r"\1T")
+    text = pc.replace_substring_regex(text, r"Z$", "")
+    text = pc.replace_substring_regex(text, r"^(\S{10}T\d{2}:\d{2})$", r"\1:00")
+    shaped = as_mask(pc.match_substring_regex(text, DATETIME_RE))
+    safe = pc.if_else(pa.array(shaped & present), text, "2000-01-01T00:00:00")
+    whole = pc.utf8_slice_codeunits(safe, 0, 19)
+    second = pc.strptime(whole, format="%Y-%m-%dT%H:%M:%S", unit="s", error_is_null=True)
+    real = as_mask(pc.equal(pc.strftime(second, format="%Y-%m-%dT%H:%M:%S"), whole))
+    safe = pc.if_else(pa.array(real), safe, "2000-01-01T00:00:00")
+    values = pc.cast(safe, pa.timestamp("us"))  # keeps fractions of a second
+    values = pc.cast(pc.if_else(pa.array(real), values, pa.scalar(None, values.type)), target)
+    return values, [
+        (present & ~shaped, "not a date-time in the form YYYY-MM-DDTHH:MM:SS"),
+        (present & shaped & ~real, "not a real calendar date"),
+    ]
 
 
 def convert(
     column: Column, raw: pa.Array, target: pa.DataType | None = None
 ) -> tuple[pa.Array, list[Check]]:
-    """Typed values of one column (missing and bad cells null) and what is wrong where."""
+    """Typed values of one column (missing and bad cells null, defaults filled in) and
+    what is wrong where."""
     target = target or DEFAULT_TYPES[column.type]
     if isinstance(raw, pa.ChunkedArray):
         raw = raw.combine_chunks()
+    if pa.types.is_dictionary(raw.type):
+        raw = raw.dictionary_decode()
     typed = _typed_input(column, raw, target)
     checks: list[Check] = []
     if typed is None:
-        text = raw if pa.types.is_string(raw.type) else pc.cast(raw, pa.string())
+        text = _as_text(raw)
         broken = _utf8_problems(text)
         if broken.any():
             text = pc.if_else(pa.array(broken), "", text)
@@ -159,7 +197,12 @@ def convert(
         bad = missing.copy()
         for mask, _reason in failed:
             bad |= mask
-        typed = pc.if_else(pa.array(bad), pa.scalar(None, target), typed)
+        typed = pc.if_else(pa.array(bad), pa.scalar(None, typed.type), typed)
+    if column.type is ColumnType.DECIMAL:
+        typed = pc.round(typed, column.scale, round_mode="half_towards_infinity")
+        typed = pc.cast(typed, target, safe=False) if target != typed.type else typed
+    if column.default is not None:
+        typed = pc.fill_null(typed, pa.scalar(column.default, typed.type))
     present = as_mask(pc.is_valid(typed))
     if column.required:
         checks.append((~present, "required but empty"))
@@ -168,7 +211,10 @@ def convert(
         reason = f"'{{value}}' is not one of: {', '.join(column.enum)}"
         checks.append((present & ~allowed, reason))
     if column.non_negative:
-        checks.append((as_mask(pc.less(typed, pa.scalar(0, target))), "may not be negative"))
+        checks.append((as_mask(pc.less(typed, pa.scalar(0, typed.type))), "may not be negative"))
+    if column.max_value is not None:
+        too_big = pc.greater(pc.abs(pc.cast(typed, pa.float64())), column.max_value)
+        checks.append((as_mask(too_big), f"may not exceed {column.max_value:g}"))
     if column.max_length is not None:
         too_long = as_mask(pc.greater(pc.utf8_length(typed), column.max_length))
         checks.append((too_long, f"longer than {column.max_length} characters"))
@@ -202,4 +248,5 @@ def shown(value: object) -> str | None:
     if value is None:
         return None
     text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+    text = text.replace("\x00", "\\x00")
     return text.encode("utf-8", "backslashreplace").decode("utf-8")[:200]

@@ -59,20 +59,18 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-Plan = list[tuple[str, str, dict[str, int] | None, Any]]
+Plan = list[tuple[str, str, dict[str, int] | None]]
 
 
 def database_plan(target: Target, book: KeyBook) -> Plan:
-    """Per column: (extract name, database name, id map for a foreign key, default)."""
+    """Per column: (extract name, database name, id map when it is a foreign key)."""
     plan: Plan = []
     for column in target.entity.columns:
         ids = None
         if column.name in target.foreign_keys:
             assert column.references is not None
             ids = book.ids[column.references[0]]
-        plan.append(
-            (column.name, target.db_column(column.name), ids, target.defaults.get(column.name))
-        )
+        plan.append((column.name, target.db_column(column.name), ids))
     return plan
 
 
@@ -81,14 +79,12 @@ def database_columns(
 ) -> dict[str, list[Any]]:
     """The rows (all, or those at `keep`) as database columns: foreign keys become ids."""
     out: dict[str, list[Any]] = {}
-    for name, db_name, ids, default in plan:
+    for name, db_name, ids in plan:
         values = rows.stored[name]
         if keep is not None:
             values = [values[i] for i in keep]
         if ids is not None:
             values = [None if v is None else ids[str(v)] for v in values]
-        elif default is not None:
-            values = [default if v is None else v for v in values]
         out[db_name] = values
     keys, digests = rows.keys, rows.digests
     if keep is not None:
@@ -134,8 +130,9 @@ def load_entity(
             repo.insert_columns(session, target.model, database_columns(target, rows, plan, new))
         report.loaded += len(new)
         if changed:
-            _apply_changes(session, target, rows, plan, changed, states, batch_id)
-        report.updated += len(changed)
+            really = _apply_changes(session, target, rows, plan, changed, states, batch_id)
+            report.updated += really
+            report.unchanged += len(changed) - really
         if progress is not None:
             progress.advance(chunk.rows)
     if progress is not None:
@@ -152,25 +149,33 @@ def _apply_changes(
     changed: list[int],
     states: dict[str, tuple[int, str | None, int]],
     batch_id: int,
-) -> None:
-    """Update changed records and keep their previous values in record_history."""
+) -> int:
+    """Update changed records, keeping their previous values in record_history; returns
+    how many really changed. Only columns the file carries are compared and written: an
+    extract that leaves out an optional column does not wipe what the bank holds."""
     take = pa.array(changed, pa.int64())
-    python = {name: values.take(take).to_pylist() for name, values in rows.typed.items()}
+    python = {name: rows.typed[name].take(take).to_pylist() for name in rows.present}
     new_values = database_columns(target, rows, plan, changed)
-    for name, db_name, _ids, _default in plan:
-        if _ids is None:  # typed Python objects for SQLAlchemy's update, not stored text
-            new_values[db_name] = [_default if v is None else v for v in python[name]]
-    columns = [c for c in new_values if c != "source_hash"]
-    ids = [states[rows.keys[i]][0] for i in changed]
-    previous = repo.current_values(session, target.model, ids, columns)
+    for name, db_name, ids in plan:
+        if ids is None and name in rows.present:  # Python objects for the ORM's UPDATE
+            new_values[db_name] = python[name]
+    present_db = {db for name, db, _ids in plan if name in rows.present}
+    columns = [c for c in new_values if c in present_db]
+    ids_ = [states[rows.keys[i]][0] for i in changed]
+    previous = repo.current_values(session, target.model, ids_, columns)
     updates: list[dict[str, Any]] = []
+    refreshed: list[dict[str, Any]] = []
     history: list[dict[str, Any]] = []
     for position, index in enumerate(changed):
         key = rows.keys[index]
         id_, _hash, version = states[key]
-        new = {c: new_values[c][position] for c in new_values}
+        new = {c: new_values[c][position] for c in columns}
         old = previous[id_]
         differs = {c: jsonable(old[c]) for c in columns if _hashable(old[c]) != _hashable(new[c])}
+        digest = new_values["source_hash"][position]
+        if not differs:  # same content in another shape (fewer columns, other format)
+            refreshed.append({"id": id_, "source_hash": digest})
+            continue
         history.append(
             {
                 "batch_id": batch_id,
@@ -179,6 +184,8 @@ def _apply_changes(
                 "previous": {**differs, "version": version},
             }
         )
-        updates.append({**new, "id": id_, "version": version + 1})
+        updates.append({**new, "source_hash": digest, "id": id_, "version": version + 1})
     repo.update_rows(session, target.model, updates)
+    repo.update_rows(session, target.model, refreshed)
     repo.add_history(session, history)
+    return len(updates)

@@ -21,7 +21,6 @@ class Target:
     key_column: str  # database column that holds the bank's external id
     renames: dict[str, str] = field(default_factory=dict)  # extract column -> db column
     foreign_keys: dict[str, str] = field(default_factory=dict)  # extract column -> db fk column
-    defaults: dict[str, Any] = field(default_factory=dict)
 
     def db_column(self, name: str) -> str:
         return self.foreign_keys.get(name) or self.renames.get(name) or name
@@ -40,9 +39,8 @@ TARGETS: tuple[Target, ...] = (
         "staff_code",
         renames={"staff_id": "staff_code"},
         foreign_keys={"branch_id": "branch_id"},
-        defaults={"active": True},
     ),
-    Target(spec.PRODUCTS, Product, "product_code", defaults={"active": True}),
+    Target(spec.PRODUCTS, Product, "product_code"),
     Target(
         spec.CUSTOMERS,
         Customer,
@@ -67,7 +65,6 @@ TARGETS: tuple[Target, ...] = (
         "order_no",
         renames={"order_id": "order_no"},
         foreign_keys={"account_no": "holding_id"},
-        defaults={"frequency": "monthly"},
     ),
     Target(
         spec.INTERACTIONS,

@@ -66,8 +66,12 @@ class Chunk:
 
 @dataclass
 class FileHeader:
-    columns: list[str]
+    columns: list[str]  # names as the spec spells them (spaces and BOM removed)
     unknown: list[str] = field(default_factory=list)
+    raw: list[str] = field(default_factory=list)  # names exactly as in the file
+
+    def raw_name(self, column: str) -> str:
+        return self.raw[self.columns.index(column)] if self.raw else column
 
 
 def _check_header(path: Path, entity: Entity, names: list[str]) -> FileHeader:
@@ -86,7 +90,7 @@ def _check_header(path: Path, entity: Entity, names: list[str]) -> FileHeader:
             f"(found: {', '.join(cleaned) or 'nothing'}); see docs/import-format.md"
         )
     unknown = [n for n in cleaned if n not in entity.column_names]
-    return FileHeader(columns=cleaned, unknown=unknown)
+    return FileHeader(columns=cleaned, unknown=unknown, raw=list(names))
 
 
 def read_header(path: Path, entity: Entity) -> FileHeader:
@@ -95,10 +99,18 @@ def read_header(path: Path, entity: Entity) -> FileHeader:
         raise ExtractFileError(f"{path.name}: the file is empty (not even a header row)")
     if path.suffix == ".parquet":
         try:
-            names = pq.ParquetFile(path).schema_arrow.names
+            schema = pq.ParquetFile(path).schema_arrow
         except (pa.ArrowException, OSError) as exc:
             raise ExtractFileError(f"{path.name}: not a readable Parquet file ({exc})") from exc
-        return _check_header(path, entity, list(names))
+        header = _check_header(path, entity, list(schema.names))
+        for raw_name, name in zip(header.raw, header.columns, strict=True):
+            kind = schema.field(raw_name).type
+            if name in entity.column_names and pa.types.is_nested(kind):
+                raise ExtractFileError(
+                    f"{path.name}: column {name} has type {kind}; a single value per cell "
+                    "is expected (see docs/import-format.md)"
+                )
+        return header
     with path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
         try:
             first = next(csv.reader(handle), None)
@@ -129,7 +141,7 @@ def iter_chunks(path: Path, entity: Entity, chunk_rows: int = 50_000) -> Iterato
     header = read_header(path, entity)
     wanted = [c for c in header.columns if c in entity.column_names]
     if path.suffix == ".parquet":
-        yield from _iter_parquet(path, wanted, chunk_rows)
+        yield from _iter_parquet(path, header, wanted, chunk_rows)
         return
     table = _read_csv_fast(path, header, wanted)
     if table is None:  # blank lines, multi-line values or malformed rows: go line by line
@@ -223,10 +235,19 @@ def _iter_csv(
             yield _csv_chunk(lines, rows, header, wanted, shape_problems)
 
 
-def _iter_parquet(path: Path, wanted: list[str], chunk_rows: int) -> Iterator[Chunk]:
+def _iter_parquet(
+    path: Path, header: FileHeader, wanted: list[str], chunk_rows: int
+) -> Iterator[Chunk]:
     row_number = 0
-    parquet = pq.ParquetFile(path)
-    for batch in parquet.iter_batches(batch_size=chunk_rows, columns=wanted):
-        lines = list(range(row_number + 1, row_number + batch.num_rows + 1))
-        row_number += batch.num_rows
-        yield Chunk(lines, {name: batch.column(name) for name in wanted})
+    raw_names = [header.raw_name(name) for name in wanted]
+    try:
+        batches = pq.ParquetFile(path).iter_batches(batch_size=chunk_rows, columns=raw_names)
+        for batch in batches:
+            lines = list(range(row_number + 1, row_number + batch.num_rows + 1))
+            row_number += batch.num_rows
+            columns = {name: batch.column(raw) for name, raw in zip(wanted, raw_names, strict=True)}
+            yield Chunk(lines, columns)
+    except (pa.ArrowException, OSError) as exc:
+        raise ExtractFileError(
+            f"{path.name}: row {row_number + 1} onwards cannot be read ({exc})"
+        ) from exc

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy import Table, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from bankcrm.ingest.mapping import Target
@@ -116,6 +116,19 @@ def batch_by_hash(session: Session, content_hash: str) -> ImportBatch | None:
     return session.scalars(
         select(ImportBatch).where(ImportBatch.content_hash == content_hash)
     ).one_or_none()
+
+
+IMPORT_LOCK_ID = 0x62616E6B  # "bank": serialises imports across hosts sharing a database
+
+
+def lock_imports(session: Session) -> None:
+    """On PostgreSQL, hold an advisory lock until this transaction ends."""
+    if session.connection().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": IMPORT_LOCK_ID})
+
+
+def batches_in_lake_state(session: Session, state: str) -> list[ImportBatch]:
+    return list(session.scalars(select(ImportBatch).where(ImportBatch.lake_state == state)))
 
 
 def add_batch(session: Session, batch: ImportBatch) -> ImportBatch:

@@ -103,23 +103,36 @@ def _locked(path: Path, wait: bool) -> Iterator[bool]:
         handle.close()
 
 
+def _import_lock(store: LakeStore) -> Path:
+    """One lock per lake, never deleted (deleting a lock file lets two holders in)."""
+    return store.root / "_import.lock"
+
+
 def recover(factory: sessionmaker[Session], store: LakeStore) -> list[str]:
-    """Finish or undo lake work left by an import that died; returns what it did."""
+    """Finish or undo lake work left by an import that died; returns what it did.
+
+    Skipped while an import holds the lake's lock: its staging is work in progress."""
+    with _locked(_import_lock(store), wait=False) as mine:
+        return _recover(factory, store) if mine else []
+
+
+def _recover(factory: sessionmaker[Session], store: LakeStore) -> list[str]:
     done: list[str] = []
     for key in store.staged_batches():
-        with _locked(store.root / "_staging" / f"{key}.lock", wait=False) as mine:
-            if not mine:
-                continue  # an import is running on it right now
-            with factory() as session, session.begin():
-                batch = repo.batch_by_hash(session, key)
-                if batch is None:
-                    store.discard(key)
-                    done.append(f"discarded staged lake files of an unfinished import {key[:12]}")
-                else:
-                    store.publish(key)
-                    batch.lake_state = "published"
-                    done.append(f"published lake files of committed batch {batch.id}")
-        (store.root / "_staging" / f"{key}.lock").unlink(missing_ok=True)
+        with factory() as session, session.begin():
+            batch = repo.batch_by_hash(session, key)
+            if batch is None:
+                store.discard(key)
+                done.append(f"discarded staged lake files of an unfinished import {key[:12]}")
+            else:
+                store.publish(key)
+                batch.lake_state = "published"
+                done.append(f"published lake files of committed batch {batch.id}")
+    with factory() as session, session.begin():
+        for batch in repo.batches_in_lake_state(session, "staged"):
+            if not store.staging_dir(batch.content_hash).exists():  # died after the renames
+                batch.lake_state = "published"
+                done.append(f"marked batch {batch.id} published")
     return done
 
 
@@ -131,9 +144,11 @@ def run_import(
     progress: Progress | None = None,
     source: str | None = None,
 ) -> ImportReport:
-    """Import the extract in `directory`; `source` names where it came from, for the record."""
+    """Import the extract in `directory`; `source` names where it came from, for the record.
+
+    Imports into one lake run one at a time (a file lock on the lake, plus an advisory lock
+    on PostgreSQL), so two extracts carrying the same transactions cannot both add them."""
     started = time.perf_counter()
-    recover(factory, store)
     files, unknown = discover(directory)
     ignored_columns: dict[str, list[str]] = {}
     for entity_name, path in files.items():
@@ -144,13 +159,14 @@ def run_import(
     report = ImportReport(
         source=source or str(directory), unknown_files=unknown, unknown_columns=ignored_columns
     )
-    with factory() as session:
-        existing = repo.batch_by_hash(session, key)
-        if existing is not None:
-            report.batch_id, report.already_imported = existing.id, True
-            report.seconds = time.perf_counter() - started
-            return report
-    with _locked(store.root / "_staging" / f"{key}.lock", wait=True):
+    with _locked(_import_lock(store), wait=True):
+        _recover(factory, store)
+        with factory() as session:
+            existing = repo.batch_by_hash(session, key)
+            if existing is not None:
+                report.batch_id, report.already_imported = existing.id, True
+                report.seconds = time.perf_counter() - started
+                return report
         store.discard(key)
         staged = _load_and_commit(
             factory, store, files, key, report.source, source_format, report, progress
@@ -162,7 +178,6 @@ def run_import(
                 batch = session.get(ImportBatch, report.batch_id)
                 assert batch is not None
                 batch.lake_state = "published"
-    (store.root / "_staging" / f"{key}.lock").unlink(missing_ok=True)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -179,6 +194,7 @@ def _load_and_commit(
 ) -> int:
     """Everything of the batch in one database transaction; returns lake files staged."""
     with factory() as session, session.begin():
+        repo.lock_imports(session)
         batch = repo.add_batch(
             session,
             ImportBatch(

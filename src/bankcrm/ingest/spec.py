@@ -32,6 +32,9 @@ class Column:
     non_negative: bool = False
     max_length: int | None = None
     references: tuple[str, str] | None = None  # (entity, column) this value must exist in
+    default: str | bool | None = None  # stored when the cell is missing
+    scale: int = 2  # decimals: places kept (half away from zero), as the database stores them
+    max_value: float | None = None  # decimals: largest absolute value allowed
 
 
 @dataclass(frozen=True)
@@ -171,7 +174,7 @@ STAFF = Entity(
         Column("role", T, True, "Job role.", enum=STAFF_ROLES),
         Column("email", T, False, "Work e-mail.", max_length=200),
         Column("hired_on", DT, False, "Hire date."),
-        Column("active", B, False, "false once the employee has left (default true)."),
+        Column("active", B, False, "false once the employee has left.", default=True),
     ),
 )
 
@@ -190,12 +193,14 @@ PRODUCTS = Entity(
             False,
             "Customer rate in percent per year (paid on deposits, charged on credit).",
             non_negative=True,
+            scale=4,
+            max_value=100,
         ),
         Column("monthly_fee", D, False, "Account fee per month.", non_negative=True),
         Column("annual_fee", D, False, "Fee per year (cards, wealth mandates).", non_negative=True),
         Column("transaction_fee", D, False, "Fee per chargeable transaction.", non_negative=True),
         Column("launched_on", DT, False, "Date the product went on sale."),
-        Column("active", B, False, "false once withdrawn from sale (default true)."),
+        Column("active", B, False, "false once withdrawn from sale.", default=True),
     ),
 )
 
@@ -224,7 +229,7 @@ CUSTOMERS = Entity(
         Column("postal_code", T, False, max_length=20),
         Column("city", T, False, max_length=100),
         Column("region", T, False, REGIONS_DOC, max_length=100),
-        Column("country", T, False, "ISO 3166 alpha-2 (default CZ).", max_length=2),
+        Column("country", T, False, "ISO 3166 alpha-2, e.g. CZ.", max_length=2),
         Column("occupation", T, False, "Individuals: occupation.", max_length=100),
         Column("industry", T, False, "Corporates: industry (NACE section name).", max_length=100),
         Column(
@@ -280,7 +285,15 @@ RELATIONSHIPS = Entity(
             "For authorised_user and guarantor: the account or loan concerned.",
             max_length=34,
         ),
-        Column("share_percent", D, False, "For shareholder: share held.", non_negative=True),
+        Column(
+            "share_percent",
+            D,
+            False,
+            "For shareholder: share held, in percent.",
+            non_negative=True,
+            scale=3,
+            max_value=100,
+        ),
         Column("since", DT, False, "Date the relationship began."),
     ),
     checks=("a customer cannot be related to itself",),
@@ -305,7 +318,15 @@ HOLDINGS = Entity(
             "(positive). A current account may be overdrawn (negative).",
         ),
         Column("credit_limit", D, False, "Cards and overdrafts.", non_negative=True),
-        Column("interest_rate", D, False, "Contract rate, percent per year.", non_negative=True),
+        Column(
+            "interest_rate",
+            D,
+            False,
+            "Contract rate, percent per year.",
+            non_negative=True,
+            scale=4,
+            max_value=100,
+        ),
         Column("status", T, True, enum=HOLDING_STATUSES),
         Column(
             "loan_status",
@@ -343,7 +364,7 @@ STANDING_ORDERS = Entity(
         Column("account_no", T, True, references=("holdings", "account_no")),
         Column("amount", D, True, non_negative=True),
         Column("purpose", T, True, enum=ORDER_PURPOSES),
-        Column("frequency", T, False, "Default monthly.", enum=ORDER_FREQUENCIES),
+        Column("frequency", T, False, enum=ORDER_FREQUENCIES, default="monthly"),
         Column("counterparty_bank", T, False, "Receiving bank code.", max_length=16),
         Column("counterparty_account", T, False, "Receiving account.", max_length=34),
         Column("start_on", DT, False),

@@ -4,6 +4,7 @@ into the lake. Pass one finds every bad row; pass two writes the good ones by mo
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -18,7 +19,7 @@ import pyarrow.parquet as pq
 
 from bankcrm.ingest import spec
 from bankcrm.ingest.columnar import as_mask, convert, first_reasons, shown
-from bankcrm.ingest.reader import ExtractFileError, read_header
+from bankcrm.ingest.reader import ExtractFileError, FileHeader, count_rows, read_header
 from bankcrm.ingest.validate import KeyBook, Problem
 from bankcrm.lake.store import TRANSACTION_SCHEMA, LakeStore
 
@@ -35,6 +36,7 @@ class TypedBatch:
     table: pa.Table
     problems: dict[str, tuple[npt.NDArray[np.bool_], npt.NDArray[np.object_]]]  # mask, reasons
     raw: dict[str, pa.Array]
+    blank: npt.NDArray[np.bool_]  # CSV blank lines: neither loaded nor reported
 
     @property
     def bad(self) -> npt.NDArray[np.bool_]:
@@ -87,27 +89,40 @@ def type_batch(raw_columns: dict[str, pa.Array], book: KeyBook) -> TypedBatch:
         if bad.any():
             problems[column.name] = (bad, reasons)
         arrays.append(typed)
-    return TypedBatch(
-        pa.Table.from_arrays(arrays, schema=TRANSACTION_SCHEMA), problems, raw_columns
-    )
+    blank = np.ones(n, dtype=bool)
+    for raw in raw_columns.values():
+        blank &= pa.types.is_string(raw.type) and as_mask(pc.equal(raw, ""))
+    if blank.any():
+        problems = {c: (mask & ~blank, reasons) for c, (mask, reasons) in problems.items()}
+    table = pa.Table.from_arrays(arrays, schema=TRANSACTION_SCHEMA)
+    return TypedBatch(table, problems, raw_columns, blank)
 
 
-def _csv_batches(
-    path: Path, columns: list[str], skipped: list[int]
-) -> Iterator[dict[str, pa.Array]]:
+@dataclass
+class Skipped:
+    """CSV lines the Arrow reader did not turn into rows: blank ones and malformed ones."""
+
+    lines: list[int] = field(default_factory=list)  # every skipped line, for line numbers
+    malformed: list[int] = field(default_factory=list)  # the ones to report
+
+
+def _csv_batches(path: Path, header: FileHeader, skipped: Skipped) -> Iterator[dict[str, pa.Array]]:
     def on_invalid(row: pacsv.InvalidRow) -> str:
-        skipped.append(int(row.number) if row.number is not None else -1)
+        line = int(row.number) if row.number is not None else -1
+        skipped.lines.append(line)
+        if row.text.strip():
+            skipped.malformed.append(line)
         return "skip"
 
-    present = [c for c in columns if c in ENTITY.column_names]
+    present = [c for c in header.columns if c in ENTITY.column_names]
     reader = pacsv.open_csv(
         path,
         read_options=pacsv.ReadOptions(
-            column_names=columns, skip_rows=1, block_size=32 << 20, use_threads=False
+            column_names=header.columns, skip_rows=1, block_size=32 << 20, use_threads=False
         ),
-        parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid),
+        parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid, ignore_empty_lines=False),
         convert_options=pacsv.ConvertOptions(
-            column_types={c: pa.string() for c in columns},
+            column_types={c: pa.string() for c in header.columns},
             include_columns=present,
             check_utf8=False,
             strings_can_be_null=False,
@@ -117,37 +132,41 @@ def _csv_batches(
         yield {name: record_batch.column(name) for name in present}
 
 
-def _parquet_batches(path: Path, columns: list[str]) -> Iterator[dict[str, pa.Array]]:
-    present = [c for c in columns if c in ENTITY.column_names]
-    for record_batch in pq.ParquetFile(path).iter_batches(batch_size=BATCH_ROWS, columns=present):
-        yield {name: record_batch.column(name) for name in present}
+def _parquet_batches(path: Path, header: FileHeader) -> Iterator[dict[str, pa.Array]]:
+    present = [c for c in header.columns if c in ENTITY.column_names]
+    raw_names = [header.raw_name(c) for c in present]
+    parquet = pq.ParquetFile(path)
+    for record_batch in parquet.iter_batches(batch_size=BATCH_ROWS, columns=raw_names):
+        yield {name: record_batch.column(raw) for name, raw in zip(present, raw_names, strict=True)}
 
 
-def iter_typed(path: Path, book: KeyBook, skipped: list[int]) -> Iterator[TypedBatch]:
+def iter_typed(path: Path, book: KeyBook, skipped: Skipped) -> Iterator[TypedBatch]:
     header = read_header(path, ENTITY)
+    if count_rows(path) == 0:
+        return
     try:
         source = (
-            _parquet_batches(path, header.columns)
+            _parquet_batches(path, header)
             if path.suffix == ".parquet"
-            else _csv_batches(path, header.columns, skipped)
+            else _csv_batches(path, header, skipped)
         )
         for raw in source:
             yield type_batch(raw, book)
-    except pa.ArrowInvalid as exc:
+    except (pa.ArrowException, OSError) as exc:
         raise ExtractFileError(f"{path.name}: cannot be read ({exc})") from exc
 
 
-def _line_of(index: int, is_csv: bool, skipped: list[int]) -> int:
+def _line_of(index: int, is_csv: bool, skipped: npt.NDArray[np.int64]) -> int:
     """Map a 0-based row index to the file line (CSV) or 1-based row (Parquet)."""
     if not is_csv:
         return index + 1
-    line = index + 2
-    for s in sorted(x for x in skipped if x >= 0):
-        if s <= line:
-            line += 1
-        else:
-            break
-    return line
+    before = 0
+    while True:  # the line of row `index` is index + 2 plus the skipped lines before it
+        line = index + 2 + before
+        now = int(np.searchsorted(skipped, line, side="right"))
+        if now == before:
+            return line
+        before = now
 
 
 def scan(
@@ -158,59 +177,50 @@ def scan(
 ) -> ScanResult:
     """Pass one: find every bad row and every row the lake already holds."""
     result = ScanResult()
-    skipped: list[int] = []
+    skipped = Skipped()
     is_csv = path.suffix != ".parquet"
     id_parts: list[npt.NDArray[np.int64]] = []
     bad_parts: list[npt.NDArray[np.bool_]] = []
+    blank_parts: list[npt.NDArray[np.bool_]] = []
     offset = 0
     for batch in iter_typed(path, book, skipped):
         n = batch.table.num_rows
+        lines_so_far = np.sort(np.asarray(skipped.lines, dtype=np.int64))
         for name, (mask, reasons) in batch.problems.items():
             raw = batch.raw.get(name)
-            for i in np.flatnonzero(mask)[: MAX_PROBLEMS_KEPT - len(result.problems)]:
+            for i in np.flatnonzero(mask)[: max(MAX_PROBLEMS_KEPT - len(result.problems), 0)]:
                 text = shown(raw[int(i)].as_py()) if raw is not None else None
                 reason = str(reasons[i]).replace("{value}", text or "")
-                line = _line_of(offset + int(i), is_csv, skipped)
+                line = _line_of(offset + int(i), is_csv, lines_so_far)
                 result.problems.append(Problem(path.name, line, name, text, reason))
         ids = pc.fill_null(batch.table.column("transaction_id"), 0)
         id_parts.append(np.asarray(ids.to_numpy(), dtype=np.int64))
         bad_parts.append(batch.bad)
+        blank_parts.append(batch.blank)
         offset += n
         if progress is not None:
             progress(n)
-    for line in skipped:
+    all_skipped = np.sort(np.asarray(skipped.lines, dtype=np.int64))
+    for line in skipped.malformed[: max(MAX_PROBLEMS_KEPT - len(result.problems), 0)]:
         reason = "wrong number of cells for the header"
         result.problems.append(Problem(path.name, line, None, None, reason))
-    result.rows_read = offset + len(skipped)
     all_ids = np.concatenate(id_parts) if id_parts else np.zeros(0, np.int64)
+    del id_parts
     drop = np.concatenate(bad_parts) if bad_parts else np.zeros(0, bool)
-    result.bad_rows = int(drop.sum()) + len(skipped)
-    valid_idx = np.flatnonzero(~drop)
-    if len(valid_idx):
-        ids_valid = all_ids[valid_idx]
-        order = np.argsort(ids_valid, kind="stable")
-        sorted_ids = ids_valid[order]
-        repeat = np.flatnonzero(sorted_ids[1:] == sorted_ids[:-1]) + 1
-        if len(repeat):
-            starts = np.r_[0, np.flatnonzero(sorted_ids[1:] != sorted_ids[:-1]) + 1]
-            group_start = starts[np.searchsorted(starts, repeat, side="right") - 1]
-            dup_rows = valid_idx[order[repeat]]
-            first_rows = valid_idx[order[group_start]]
-            for row, first in list(zip(dup_rows, first_rows, strict=True))[:MAX_PROBLEMS_KEPT]:
-                key = int(all_ids[row])
-                first_line = _line_of(int(first), is_csv, skipped)
-                result.problems.append(
-                    Problem(
-                        path.name,
-                        _line_of(int(row), is_csv, skipped),
-                        "transaction_id",
-                        str(key),
-                        f"duplicate key '{key}': already on line {first_line}",
-                    )
-                )
-            drop[dup_rows] = True
-            result.bad_rows += len(dup_rows)
-        existing = lake_ids(int(sorted_ids[0]), int(sorted_ids[-1]))
+    blank = np.concatenate(blank_parts) if blank_parts else np.zeros(0, bool)
+    del bad_parts, blank_parts
+    result.rows_read = offset - int(blank.sum()) + len(skipped.malformed)
+    result.bad_rows = int(drop.sum()) + len(skipped.malformed)
+    drop |= blank
+    candidates = all_ids[~drop]
+    if len(candidates):
+        candidates.sort()  # in place: one copy of the ids, not three
+        repeated = np.unique(candidates[1:][candidates[1:] == candidates[:-1]])
+        low, high = int(candidates[0]), int(candidates[-1])
+        del candidates
+        if len(repeated):
+            _drop_duplicates(path.name, all_ids, drop, repeated, result, is_csv, all_skipped)
+        existing = lake_ids(low, high)
         if len(existing):
             in_lake = np.isin(all_ids, existing) & ~drop
             result.already_in_lake = int(in_lake.sum())
@@ -218,6 +228,39 @@ def scan(
     result.drop = drop
     result.problems.sort(key=lambda p: p.line)
     return result
+
+
+def _drop_duplicates(
+    file: str,
+    all_ids: npt.NDArray[np.int64],
+    drop: npt.NDArray[np.bool_],
+    repeated: npt.NDArray[np.int64],
+    result: ScanResult,
+    is_csv: bool,
+    skipped: npt.NDArray[np.int64],
+) -> None:
+    """Keep the first row of each repeated id; quarantine the others, naming the first."""
+    rows = np.flatnonzero(np.isin(all_ids, repeated) & ~drop)
+    ids = all_ids[rows]
+    unique, first_position = np.unique(ids, return_index=True)
+    is_first = np.zeros(len(rows), dtype=bool)
+    is_first[first_position] = True
+    later = rows[~is_first]
+    first_rows = rows[first_position[np.searchsorted(unique, all_ids[later])]]
+    room = max(MAX_PROBLEMS_KEPT - len(result.problems), 0)
+    for row, first in zip(later[:room].tolist(), first_rows[:room].tolist(), strict=True):
+        key = int(all_ids[row])
+        result.problems.append(
+            Problem(
+                file,
+                _line_of(row, is_csv, skipped),
+                "transaction_id",
+                str(key),
+                f"duplicate key '{key}': already on line {_line_of(first, is_csv, skipped)}",
+            )
+        )
+    drop[later] = True
+    result.bad_rows += len(later)
 
 
 @dataclass
@@ -242,7 +285,7 @@ def stage(
     writers: dict[str, pq.ParquetWriter] = {}
     stats: dict[str, _MonthStats] = {}
     offset = 0
-    skipped: list[int] = []
+    skipped = Skipped()
     try:
         for batch in iter_typed(path, book, skipped):
             n = batch.table.num_rows
@@ -259,11 +302,21 @@ def stage(
     staged = []
     for month, m in sorted(stats.items()):
         relative = store.relative_path(month, batch_key)
-        (staging / (relative + ".tmp")).replace(staging / relative)
+        temp = staging / (relative + ".tmp")
+        _fsync(temp)  # on disk before it can be published, not only in the page cache
+        temp.replace(staging / relative)
         staged.append(
             StagedFile(month, relative, m.rows, m.min_id, m.max_id, m.first_day, m.last_day)
         )
     return staged
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _write_by_month(

@@ -71,6 +71,7 @@ class ValidRows:
     digests: list[str]
     typed: dict[str, pa.Array]  # Arrow values, for the rare row that needs Python objects
     stored: dict[str, list[Any]]  # values as the database stores them (see storage_values)
+    present: frozenset[str]  # columns the file carries
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -207,4 +208,5 @@ class EntityValidator:
             digests=digests,
             typed=kept,
             stored=stored,
+            present=frozenset(chunk.columns),
         )

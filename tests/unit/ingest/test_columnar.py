@@ -22,6 +22,7 @@ KIND = spec.CUSTOMERS.column("kind")
 CONSENT = spec.CUSTOMERS.column("marketing_consent")
 OCCURRED = spec.INTERACTIONS.column("occurred_at")
 NATIONAL_ID = spec.CUSTOMERS.column("national_id")
+RATE = spec.PRODUCTS.column("interest_rate")
 
 
 def _one(column: spec.Column, cell: Any) -> tuple[Any, str]:
@@ -39,6 +40,10 @@ def _one(column: spec.Column, cell: Any) -> tuple[Any, str]:
         (OCCURRED, "2024-02-29T10:11:12", datetime(2024, 2, 29, 10, 11, 12)),
         (OCCURRED, "2024-02-29 10:11", datetime(2024, 2, 29, 10, 11)),
         (OCCURRED, "2024-02-29T10:11:12Z", datetime(2024, 2, 29, 10, 11, 12)),
+        (OCCURRED, "2024-02-29T10:11:12.250", datetime(2024, 2, 29, 10, 11, 12, 250000)),
+        (BALANCE, "0.125", Decimal("0.13")),  # money: two places, half away from zero
+        (BALANCE, "-0.125", Decimal("-0.13")),
+        (RATE, "3.14159", Decimal("3.1416")),  # rates: four places
         (CONSENT, "TRUE", True),
         (CONSENT, "0", False),
         (TERM, "360", 360),
@@ -66,6 +71,8 @@ def test_accepted_spellings(column: spec.Column, raw: str, expected: object) -> 
         (CONSENT, "maybe", "not true or false"),
         (NATIONAL_ID, "", "required but empty"),
         (NATIONAL_ID, "x" * 65, "longer than 64 characters"),
+        (NATIONAL_ID, "80\x0001", "contains a NUL character"),
+        (RATE, "123456", "may not exceed 100"),
     ],
 )
 def test_rejected_cells_say_why(column: spec.Column, raw: str, reason: str) -> None:
@@ -74,8 +81,8 @@ def test_rejected_cells_say_why(column: spec.Column, raw: str, reason: str) -> N
 
 
 def test_typed_parquet_columns_are_cast() -> None:
-    values, checks = convert(BALANCE, pa.array([1.005, 2.5, -3.0]))
-    assert values.to_pylist() == [Decimal("1.005000"), Decimal("2.500000"), Decimal("-3.000000")]
+    values, checks = convert(BALANCE, pa.array([1.004, 2.5, -3.0]))
+    assert values.to_pylist() == [Decimal("1.000000"), Decimal("2.500000"), Decimal("-3.000000")]
     assert not first_reasons(checks, 3)[0].any()
     opened, _ = convert(OPENED, pa.array([date(2020, 1, 1)]))
     assert opened.to_pylist() == [date(2020, 1, 1)]
