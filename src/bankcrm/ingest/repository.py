@@ -89,9 +89,8 @@ def insert_columns(session: Session, model: type[Base], columns: dict[str, list[
         if isinstance(sample, bool):
             values[index] = [None if v is None else int(v) for v in column]
         elif isinstance(sample, datetime):
-            values[index] = [
-                None if v is None else v.isoformat(sep=" ", timespec="microseconds") for v in column
-            ]
+            text = {v: v.isoformat(sep=" ", timespec="microseconds") for v in set(column) if v}
+            values[index] = [None if v is None else text[v] for v in column]
     connection.exec_driver_sql(
         f"INSERT INTO {quote(table.name)} ({names}) VALUES ({', '.join('?' for _ in columns)})",
         list(zip(*values, strict=True)),

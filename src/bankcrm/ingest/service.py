@@ -28,6 +28,7 @@ from bankcrm.ingest.validate import KeyBook, Problem
 from bankcrm.kit.db import utcnow
 from bankcrm.kit.faults import checkpoint
 from bankcrm.lake import repository as lake_repo
+from bankcrm.lake.staging import MonthlyStager, StagedFile
 from bankcrm.lake.store import LakeStore
 
 
@@ -245,7 +246,7 @@ def _stage_transactions(
     book: KeyBook,
     key: str,
     progress: Progress | None,
-) -> tuple[FileReport, list[transactions.StagedFile]]:
+) -> tuple[FileReport, list[StagedFile]]:
     started = time.perf_counter()
     total = count_rows(path)
 
@@ -260,15 +261,25 @@ def _stage_transactions(
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
     advance = progress.advance if progress is not None else None
+    stager = MonthlyStager(store, key)
     if progress is not None:
-        progress.start_file(f"{path.name} (check)", total)
-    scan = transactions.scan(path, book, lake_ids, advance)
-    if progress is not None:
-        progress.end_file()
-        progress.start_file(f"{path.name} (write)", total)
-    staged = transactions.stage(path, book, scan.drop, store, key, advance)
-    if progress is not None:
-        progress.end_file()
+        progress.start_file(path.name, total)
+    try:
+        scan = transactions.scan(path, book, lake_ids, advance, stager)
+        if progress is not None:
+            progress.end_file()
+        if scan.rewrite:
+            stager.abort()
+            stager = MonthlyStager(store, key)
+            if progress is not None:
+                progress.start_file(f"{path.name} (without repeated ids)", total)
+            transactions.stage(path, book, scan.drop, stager, advance)
+            if progress is not None:
+                progress.end_file()
+        staged = stager.finish()
+    except BaseException:
+        stager.abort()
+        raise
     written = sum(f.rows for f in staged)
     report = FileReport(
         file=path.name,

@@ -1,10 +1,10 @@
 """Transactions: validated column-at-a-time (they come by the hundred million) and staged
-into the lake. Pass one finds every bad row; pass two writes the good ones by month.
+into the lake by month. One pass checks and writes; a second, filtered pass runs only when
+ids repeat (within the file or against the lake), which a clean extract never needs.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -21,7 +21,8 @@ from bankcrm.ingest import spec
 from bankcrm.ingest.columnar import as_mask, convert, first_reasons, shown
 from bankcrm.ingest.reader import ExtractFileError, FileHeader, count_rows, read_header
 from bankcrm.ingest.validate import KeyBook, Problem
-from bankcrm.lake.store import TRANSACTION_SCHEMA, LakeStore
+from bankcrm.lake.staging import MonthlyStager
+from bankcrm.lake.store import TRANSACTION_SCHEMA
 
 BATCH_ROWS = 1_000_000
 MAX_PROBLEMS_KEPT = 100_000
@@ -53,17 +54,7 @@ class ScanResult:
     bad_rows: int = 0
     drop: npt.NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=bool))
     already_in_lake: int = 0
-
-
-@dataclass
-class StagedFile:
-    month: str
-    path: str
-    rows: int
-    min_id: int
-    max_id: int
-    first_day: date
-    last_day: date
+    rewrite: bool = False  # rows written in the first pass must be filtered again
 
 
 def type_batch(raw_columns: dict[str, pa.Array], book: KeyBook) -> TypedBatch:
@@ -174,8 +165,11 @@ def scan(
     book: KeyBook,
     lake_ids: Callable[[int, int], npt.NDArray[np.int64]],
     progress: Progress | None = None,
+    stager: MonthlyStager | None = None,
 ) -> ScanResult:
-    """Pass one: find every bad row and every row the lake already holds."""
+    """Find every bad row and every row the lake already holds. With a stager, the rows that
+    pass their own checks are written as they go; `rewrite` then says whether repeated ids
+    (in the file or already in the lake) make a second, filtered pass necessary."""
     result = ScanResult()
     skipped = Skipped()
     is_csv = path.suffix != ".parquet"
@@ -195,8 +189,11 @@ def scan(
                 result.problems.append(Problem(path.name, line, name, text, reason))
         ids = pc.fill_null(batch.table.column("transaction_id"), 0)
         id_parts.append(np.asarray(ids.to_numpy(), dtype=np.int64))
-        bad_parts.append(batch.bad)
+        bad = batch.bad
+        bad_parts.append(bad)
         blank_parts.append(batch.blank)
+        if stager is not None:
+            stager.write(batch.table.filter(pa.array(~(bad | batch.blank))))
         offset += n
         if progress is not None:
             progress(n)
@@ -220,10 +217,12 @@ def scan(
         del candidates
         if len(repeated):
             _drop_duplicates(path.name, all_ids, drop, repeated, result, is_csv, all_skipped)
+            result.rewrite = True
         existing = lake_ids(low, high)
         if len(existing):
             in_lake = np.isin(all_ids, existing) & ~drop
             result.already_in_lake = int(in_lake.sum())
+            result.rewrite = result.rewrite or result.already_in_lake > 0
             drop |= in_lake
     result.drop = drop
     result.problems.sort(key=lambda p: p.line)
@@ -263,85 +262,19 @@ def _drop_duplicates(
     result.bad_rows += len(later)
 
 
-@dataclass
-class _MonthStats:
-    rows: int = 0
-    min_id: int = 2**63 - 1
-    max_id: int = -(2**63)
-    first_day: date = date.max
-    last_day: date = date.min
-
-
 def stage(
     path: Path,
     book: KeyBook,
     drop: npt.NDArray[np.bool_],
-    store: LakeStore,
-    batch_key: str,
+    stager: MonthlyStager,
     progress: Progress | None = None,
-) -> list[StagedFile]:
-    """Pass two: write the rows not dropped into per-month staged Parquet files."""
-    staging = store.staging_dir(batch_key)
-    writers: dict[str, pq.ParquetWriter] = {}
-    stats: dict[str, _MonthStats] = {}
-    offset = 0
-    skipped = Skipped()
-    try:
-        for batch in iter_typed(path, book, skipped):
-            n = batch.table.num_rows
-            keep = ~drop[offset : offset + n]
-            offset += n
-            table = batch.table.filter(pa.array(keep))
-            if table.num_rows:
-                _write_by_month(table, staging, store, batch_key, writers, stats)
-            if progress is not None:
-                progress(n)
-    finally:
-        for writer in writers.values():
-            writer.close()
-    staged = []
-    for month, m in sorted(stats.items()):
-        relative = store.relative_path(month, batch_key)
-        temp = staging / (relative + ".tmp")
-        _fsync(temp)  # on disk before it can be published, not only in the page cache
-        temp.replace(staging / relative)
-        staged.append(
-            StagedFile(month, relative, m.rows, m.min_id, m.max_id, m.first_day, m.last_day)
-        )
-    return staged
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _write_by_month(
-    table: pa.Table,
-    staging: Path,
-    store: LakeStore,
-    batch_key: str,
-    writers: dict[str, pq.ParquetWriter],
-    stats: dict[str, _MonthStats],
 ) -> None:
-    months = pc.strftime(table.column("booked_on"), format="%Y-%m")
-    for month in pc.unique(months).to_pylist():
-        part = table.filter(pc.equal(months, month))
-        writer = writers.get(month)
-        if writer is None:
-            target = staging / (store.relative_path(month, batch_key) + ".tmp")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            writer = pq.ParquetWriter(target, TRANSACTION_SCHEMA, compression="zstd")
-            writers[month] = writer
-            stats[month] = _MonthStats()
-        writer.write_table(part, row_group_size=1_000_000)
-        ids, days = part.column("transaction_id"), part.column("booked_on")
-        m = stats[month]
-        m.rows += part.num_rows
-        m.min_id = min(m.min_id, int(pc.min(ids).as_py()))
-        m.max_id = max(m.max_id, int(pc.max(ids).as_py()))
-        m.first_day = min(m.first_day, pc.min(days).as_py())
-        m.last_day = max(m.last_day, pc.max(days).as_py())
+    """Second pass, only when the first found repeated ids: write the rows not dropped."""
+    offset = 0
+    for batch in iter_typed(path, book, Skipped()):
+        n = batch.table.num_rows
+        keep = ~drop[offset : offset + n]
+        offset += n
+        stager.write(batch.table.filter(pa.array(keep)))
+        if progress is not None:
+            progress(n)

@@ -42,18 +42,20 @@ class KeyBook:
     rejected: dict[str, dict[str, tuple[str, int]]] = field(default_factory=dict)
     product_category: dict[str, str] = field(default_factory=dict)
     today: date = field(default_factory=date.today)
-    _key_arrays: dict[str, pa.Array] = field(default_factory=dict)
 
     def set_ids(self, entity: str, ids: dict[str, int]) -> None:
         self.ids[entity] = ids
-        self._key_arrays.pop(entity, None)
 
     def known_mask(self, entity: str, values: pa.Array) -> Mask:
-        keys = self._key_arrays.get(entity)
-        if keys is None:
-            keys = pa.array(list(self.ids.get(entity, {})), pa.string())
-            self._key_arrays[entity] = keys
-        return as_mask(pc.is_in(values, value_set=keys))
+        """Which values are known keys. Each distinct value is looked up once in the id map,
+        so a batch of a million rows costs as many lookups as it has distinct accounts."""
+        ids = self.ids.get(entity, {})
+        encoded = pc.dictionary_encode(pc.cast(values, pa.string()))
+        distinct = encoded.dictionary.to_pylist()
+        known = np.fromiter((value in ids for value in distinct), dtype=bool, count=len(distinct))
+        indices = pc.fill_null(encoded.indices, 0).to_numpy(zero_copy_only=False)
+        mask = known[indices] if len(distinct) else np.zeros(len(values), dtype=bool)
+        return np.asarray(mask & as_mask(pc.is_valid(values)), dtype=bool)
 
     def explain_unknown(self, entity: str, key: str) -> str:
         where = self.rejected.get(entity, {}).get(key)
