@@ -6,6 +6,8 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.csv as pacsv
 from sqlalchemy import Table, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
@@ -74,12 +76,18 @@ def insert_columns(session: Session, model: type[Base], columns: dict[str, list[
     if connection.dialect.name == "postgresql":
         driver = connection.connection.driver_connection
         assert driver is not None
+        # The rows as CSV, written by Arrow in C++: unquoted empty is NULL to COPY.
+        buffer = pa.BufferOutputStream()
+        pacsv.write_csv(
+            pa.table({name: pa.array(values) for name, values in columns.items()}),
+            buffer,
+            pacsv.WriteOptions(include_header=False, quoting_style="needed"),
+        )
         with (
             driver.cursor() as cursor,
-            cursor.copy(f"COPY {quote(table.name)} ({names}) FROM STDIN") as copy,
+            cursor.copy(f"COPY {quote(table.name)} ({names}) FROM STDIN WITH (FORMAT csv)") as copy,
         ):
-            for row in zip(*columns.values(), strict=True):
-                copy.write_row(row)
+            copy.write(buffer.getvalue().to_pybytes())
         return
     if connection.dialect.name != "sqlite":
         raise UserError(f"imports support SQLite and PostgreSQL, not {connection.dialect.name}")
