@@ -106,33 +106,50 @@ def bench(customers: int, database: str, postgres: str | None) -> list[str]:
     return [row]
 
 
+def _existing_rows(text: str) -> dict[tuple[str, str], str]:
+    """Rows already in the doc, by (customers, database), so a partial rerun keeps them."""
+    _, _, rest = text.partition(BEGIN)
+    section, _, _ = rest.partition(END)
+    rows = {}
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if line.startswith("| ") and cells[0][:1].isdigit():
+            rows[(cells[0], cells[1])] = line
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--customers", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--postgres", help="also import into this PostgreSQL URL (emptied!)")
+    parser.add_argument(
+        "--databases", nargs="+", default=["sqlite", "postgresql"], help="which to measure"
+    )
     args = parser.parse_args()
-    rows: list[str] = []
+    text = DOC.read_text() if DOC.exists() else "# Benchmarks\n\n" + BEGIN + "\n" + END + "\n"
+    rows = _existing_rows(text)
     for n in args.customers:
-        rows += bench(n, "sqlite", None)
-        if args.postgres:
-            rows += bench(n, "postgresql", args.postgres)
+        for database in args.databases:
+            if database == "postgresql" and not args.postgres:
+                continue
+            (row,) = bench(n, database, args.postgres)
+            rows[(f"{n:,}", database)] = row
+    ordered = sorted(rows.items(), key=lambda kv: (int(kv[0][0].replace(",", "")), kv[0][1]))
     table = "\n".join(
         [
             BEGIN,
             f"Measured {time.strftime('%Y-%m-%d')} on {machine()} with "
-            f"`python benchmarks/bench_ingest.py --customers "
-            f"{' '.join(map(str, args.customers))}"
-            f"{' --postgres URL' if args.postgres else ''}`.",
+            "`python benchmarks/bench_ingest.py --customers 100000 1000000 --postgres URL` "
+            "(a run may measure only some rows: `--databases postgresql`).",
             "",
             "| customers | database | transactions | extract size | generate | generated "
             "tx/s | generate peak RSS | import | customer rows/s | transaction rows/s | "
             "import peak RSS |",
             "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-            *rows,
+            *(line for _key, line in ordered),
             END,
         ]
     )
-    text = DOC.read_text() if DOC.exists() else "# Benchmarks\n\n" + BEGIN + "\n" + END + "\n"
     head, _, rest = text.partition(BEGIN)
     _, _, tail = rest.partition(END)
     DOC.write_text(head + table + tail)
