@@ -15,8 +15,7 @@ class Settings(BaseSettings):
 
     database_url: str = "sqlite:///./var/bankcrm.db"
     lake_dir: Path = Path("./var/lake")
-    datasets: Path = Path("../shared/datasets")
-    import_chunk_rows: int = 1_000_000
+    datasets: Path = Path("../shared/datasets")  # public bank data sets (tests, demos)
     sql_echo: bool = False
 
 
