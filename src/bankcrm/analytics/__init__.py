@@ -1,0 +1,1 @@
+"""Customer analytics: probabilistic models of purchase behaviour and customer value."""
