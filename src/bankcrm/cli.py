@@ -6,9 +6,8 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
@@ -36,7 +35,6 @@ db_app = typer.Typer(no_args_is_help=True, help="Database schema upkeep.")
 app.add_typer(db_app, name="db")
 console = Console(width=None if sys.stdout.isatty() else 150)
 err_console = Console(stderr=True)
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _fail(message: str) -> None:

@@ -98,12 +98,12 @@ def _typed_input(column: Column, raw: pa.Array, target: pa.DataType) -> pa.Array
             return None  # NaN, infinities and huge values: the text route rejects them
     try:
         if pa.types.is_decimal(target):
-            if pa.types.is_floating(kind):
-                raw = pc.cast(pc.round(raw, column.scale), pa.decimal128(24, 6), safe=False)
+            if pa.types.is_floating(kind):  # to 6 places here; convert rounds to the scale
+                raw = pc.cast(pc.round(raw, 6), pa.decimal128(24, 6), safe=False)
             return pc.cast(raw, pa.decimal128(24, 6))
         return pc.cast(raw, target)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
-        return None
+        return None  # not castable as a whole: the text route checks it cell by cell
 
 
 def _as_text(raw: pa.Array) -> pa.Array:

@@ -111,7 +111,7 @@ def load_entity(
     plan = database_plan(target, book)
     if progress is not None:
         progress.start_file(path.name, total_rows)
-    for chunk in iter_chunks(path, target.entity):
+    for chunk in iter_chunks(path, target.entity, total_rows):
         rows, problems = validator.validate(chunk)
         report.rows_read += chunk.rows
         report.problems.extend(problems)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from bankcrm.customers.models import Customer, CustomerRelationship
 from bankcrm.ingest import spec
@@ -24,11 +23,6 @@ class Target:
 
     def db_column(self, name: str) -> str:
         return self.foreign_keys.get(name) or self.renames.get(name) or name
-
-
-def external_key(entity: spec.Entity, values: dict[str, Any]) -> str:
-    """The bank's id of a row; composite keys are joined with '|'."""
-    return "|".join(str(values[k]) for k in entity.key)
 
 
 TARGETS: tuple[Target, ...] = (
@@ -81,4 +75,3 @@ TARGETS: tuple[Target, ...] = (
         foreign_keys={"customer_no": "customer_id"},
     ),
 )
-TARGET_BY_ENTITY = {t.entity.name: t for t in TARGETS}

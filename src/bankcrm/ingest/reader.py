@@ -136,14 +136,17 @@ def count_rows(path: Path) -> int:
     return max(lines - 1, 0)
 
 
-def iter_chunks(path: Path, entity: Entity, chunk_rows: int = 50_000) -> Iterator[Chunk]:
-    """Yield the file in chunks of columns, keyed by the header's column names."""
+def iter_chunks(
+    path: Path, entity: Entity, rows: int | None = None, chunk_rows: int = 50_000
+) -> Iterator[Chunk]:
+    """Yield the file in chunks of columns, keyed by the header's column names. `rows` is
+    count_rows(path) when the caller has it already (it costs a read of the whole file)."""
     header = read_header(path, entity)
     wanted = [c for c in header.columns if c in entity.column_names]
     if path.suffix == ".parquet":
         yield from _iter_parquet(path, header, wanted, chunk_rows)
         return
-    table = _read_csv_fast(path, header, wanted)
+    table = _read_csv_fast(path, header, wanted, count_rows(path) if rows is None else rows)
     if table is None:  # blank lines, multi-line values or malformed rows: go line by line
         yield from _iter_csv(path, header, wanted, chunk_rows)
         return
@@ -153,7 +156,7 @@ def iter_chunks(path: Path, entity: Entity, chunk_rows: int = 50_000) -> Iterato
         yield Chunk(lines, {name: part.column(name).combine_chunks() for name in wanted})
 
 
-def _read_csv_fast(path: Path, header: FileHeader, wanted: list[str]) -> pa.Table | None:
+def _read_csv_fast(path: Path, header: FileHeader, wanted: list[str], rows: int) -> pa.Table | None:
     """Parse the whole file in Arrow's C++ reader when every record is one plain line, so
     that record i sits on line i + 2; return None when that cannot be guaranteed."""
     invalid: list[object] = []
@@ -177,7 +180,7 @@ def _read_csv_fast(path: Path, header: FileHeader, wanted: list[str]) -> pa.Tabl
         )
     except pa.ArrowInvalid:
         return None
-    if invalid or table.num_rows != count_rows(path):
+    if invalid or table.num_rows != rows:
         return None
     return table
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
-from sqlalchemy import Table, func, insert, select, text, update
+from sqlalchemy import Table, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from bankcrm.ingest.mapping import Target
@@ -157,7 +157,3 @@ def quarantine_for(session: Session, batch_id: int) -> list[QuarantinedRow]:
             .order_by(QuarantinedRow.file, QuarantinedRow.line, QuarantinedRow.id)
         )
     )
-
-
-def count_batches(session: Session) -> int:
-    return int(session.scalar(select(func.count()).select_from(ImportBatch)) or 0)

@@ -9,8 +9,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from bankcrm.ingest.columnar import Mask, as_mask
+from bankcrm.ingest.spec import LOAN_CATEGORIES
 
-LOAN_CATEGORIES = ("consumer_loan", "mortgage", "business_loan")
 RuleCheck = tuple[str, Mask, str]  # (column blamed, rows failing, reason)
 Typed = dict[str, pa.Array]
 

@@ -41,7 +41,6 @@ class ImportReport:
     unknown_files: list[str] = field(default_factory=list)
     unknown_columns: dict[str, list[str]] = field(default_factory=dict)  # file -> ignored
     seconds: float = 0.0
-    lake_files: int = 0
 
     @property
     def problems(self) -> list[Problem]:
@@ -234,7 +233,6 @@ def _load_and_commit(
             staged = len(staged_files)
             checkpoint("staged")
         report.batch_id = batch.id
-        report.lake_files = staged
         _finish_batch(session, batch, report, staged)
     return staged
 

@@ -88,7 +88,8 @@ PRODUCT_CATEGORIES = (
     "trade_finance",
 )
 LENDING_CATEGORIES = ("consumer_loan", "mortgage", "business_loan", "credit_card", "trade_finance")
-DEPOSIT_CATEGORIES = ("current_account", "savings_account", "term_deposit", "payroll")
+LOAN_CATEGORIES = ("consumer_loan", "mortgage", "business_loan")  # these need a loan_status
+CARD_CATEGORIES = ("credit_card", "debit_card")
 
 STAFF_ROLES = (
     "account_manager",

@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 
 from bankcrm.ingest import spec
 from bankcrm.ingest.columnar import as_mask, convert, first_reasons, shown
-from bankcrm.ingest.reader import ExtractFileError, FileHeader, count_rows, read_header
+from bankcrm.ingest.reader import ExtractFileError, FileHeader, read_header
 from bankcrm.ingest.validate import KeyBook, Problem
 from bankcrm.lake.staging import MonthlyStager
 from bankcrm.lake.store import TRANSACTION_SCHEMA
@@ -80,9 +80,9 @@ def type_batch(raw_columns: dict[str, pa.Array], book: KeyBook) -> TypedBatch:
         if bad.any():
             problems[column.name] = (bad, reasons)
         arrays.append(typed)
-    blank = np.ones(n, dtype=bool)
-    for raw in raw_columns.values():
-        blank &= pa.types.is_string(raw.type) and as_mask(pc.equal(raw, ""))
+    blank = np.zeros(n, dtype=bool)  # a CSV blank line: every cell empty text
+    if all(pa.types.is_string(raw.type) for raw in raw_columns.values()):
+        blank = np.logical_and.reduce([as_mask(pc.equal(raw, "")) for raw in raw_columns.values()])
     if blank.any():
         problems = {c: (mask & ~blank, reasons) for c, (mask, reasons) in problems.items()}
     table = pa.Table.from_arrays(arrays, schema=TRANSACTION_SCHEMA)
@@ -131,9 +131,18 @@ def _parquet_batches(path: Path, header: FileHeader) -> Iterator[dict[str, pa.Ar
         yield {name: record_batch.column(raw) for name, raw in zip(present, raw_names, strict=True)}
 
 
+def _has_rows(path: Path) -> bool:
+    """Anything after the header? (Arrow refuses a header-only CSV without a newline.)"""
+    if path.suffix == ".parquet":
+        return bool(pq.ParquetFile(path).metadata.num_rows)
+    with path.open("rb") as handle:
+        handle.readline()
+        return bool(handle.read(1))
+
+
 def iter_typed(path: Path, book: KeyBook, skipped: Skipped) -> Iterator[TypedBatch]:
     header = read_header(path, ENTITY)
-    if count_rows(path) == 0:
+    if not _has_rows(path):
         return
     try:
         source = (

@@ -3,31 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from bankcrm.lake.models import LakeFile
+from bankcrm.lake.staging import StagedFile
 
 
-class StagedFileLike(Protocol):
-    month: str
-    path: str
-    rows: int
-    min_id: int
-    max_id: int
-
-    @property
-    def first_day(self) -> object: ...
-
-    @property
-    def last_day(self) -> object: ...
-
-
-def add_files(
-    session: Session, batch_id: int, dataset: str, files: Sequence[StagedFileLike]
-) -> None:
+def add_files(session: Session, batch_id: int, dataset: str, files: Sequence[StagedFile]) -> None:
     if files:
         session.execute(
             insert(LakeFile),

@@ -6,7 +6,6 @@ publishing them into the lake is the store's job, after the database has committ
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -16,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from bankcrm.lake.store import TRANSACTION_SCHEMA, LakeStore
+from bankcrm.lake.store import TRANSACTION_SCHEMA, LakeStore, fsync
 
 
 @dataclass
@@ -37,14 +36,6 @@ class _MonthStats:
     max_id: int = -(2**63)
     first_day: date = date.max
     last_day: date = date.min
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class MonthlyStager:
@@ -101,7 +92,7 @@ class MonthlyStager:
         for month, m in sorted(self.stats.items()):
             relative = self.store.relative_path(month, self.batch_key)
             temp = self._temp(month)
-            _fsync(temp)  # on disk before it can be published, not only in the page cache
+            fsync(temp)  # on disk before it can be published, not only in the page cache
             temp.replace(self.staging / relative)
             staged.append(
                 StagedFile(month, relative, m.rows, m.min_id, m.max_id, m.first_day, m.last_day)

@@ -74,7 +74,8 @@ class LakeStore:
             os.replace(source, target)
             moved += 1
             checkpoint("publishing")
-        _fsync_dir(self.transactions_dir)
+        if self.transactions_dir.is_dir():
+            fsync(self.transactions_dir)
         shutil.rmtree(staged, ignore_errors=True)
         return moved
 
@@ -87,9 +88,8 @@ class LakeStore:
         return sorted(self.transactions_dir.glob("month=*/*.parquet"))
 
 
-def _fsync_dir(path: Path) -> None:
-    if not path.is_dir():
-        return
+def fsync(path: Path) -> None:
+    """Make a file's content, or a folder's entries, durable before going on."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)

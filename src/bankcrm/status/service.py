@@ -6,12 +6,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bankcrm.ingest.spec import LENDING_CATEGORIES
+from bankcrm.ingest.spec import CARD_CATEGORIES, LENDING_CATEGORIES, LOAN_CATEGORIES
 from bankcrm.lake import repository as lake_repo
 from bankcrm.status import repository as repo
-
-CARD_CATEGORIES = ("credit_card", "debit_card")
-LOAN_CATEGORIES = ("consumer_loan", "mortgage", "business_loan")
 
 
 def system_status(session: Session) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """Renders the visible customer record (customers.csv) from the latent attributes.
 
-Names are sex-consistent, national ids follow the Czech birth-number (YYMMDD/XXXX, month +50
-for women) and company-number (IČO, mod-11) rules, e-mails use reserved .example domains.
+Names are sex-consistent, national ids follow the Czech birth-number (YYMMDD/SSSC: a serial
+and a mod-11 check digit, month +50 for women) and company-number (IČO, mod-11) rules,
+e-mails use reserved .example domains.
 """
 
 from __future__ import annotations

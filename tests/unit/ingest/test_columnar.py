@@ -113,3 +113,18 @@ def test_date_round_trip(value: date) -> None:
 @given(st.datetimes(min_value=datetime(1900, 1, 1)).map(lambda d: d.replace(microsecond=0)))
 def test_datetime_round_trip(value: datetime) -> None:
     assert _one(OCCURRED, value.isoformat()) == (value, "")
+
+
+def test_floats_round_like_text() -> None:
+    """A Parquet float and the same number written as text are stored alike."""
+    from_floats, _ = convert(BALANCE, pa.array([0.125, -0.125, 2.675]))
+    from_text, _ = convert(BALANCE, pa.array(["0.125", "-0.125", "2.675"]))
+    assert (
+        from_floats.to_pylist()[:2]
+        == from_text.to_pylist()[:2]
+        == [
+            Decimal("0.13"),
+            Decimal("-0.13"),
+        ]
+    )
+    assert from_text.to_pylist()[2] == Decimal("2.68")
