@@ -17,11 +17,15 @@ from datetime import date
 import ibis
 import ibis.expr.types as ir
 
-from bankcrm.ingest.spec import LENDING_CATEGORIES, LOAN_CATEGORIES, PRODUCT_CATEGORIES
+from bankcrm.ingest.spec import (
+    LENDING_CATEGORIES,
+    LOAN_CATEGORIES,
+    PRODUCT_CATEGORIES,
+    TX_CHANNELS,
+)
 
 SELF_SERVICE_CHANNELS = ("atm", "card", "online", "mobile")
 CUSTOMER_CHANNELS = ("branch", *SELF_SERVICE_CHANNELS)  # transactions the customer initiates
-COST_CHANNELS = ("branch", "atm", "card", "online", "mobile", "transfer")
 DEPOSIT_CATEGORIES = ("current_account", "savings_account", "term_deposit", "payroll")
 INCOME_CATEGORIES = ("salary", "pension")
 WINDOWS = {"1m": 30, "3m": 91, "12m": 365}
@@ -75,7 +79,7 @@ def transaction_features(tx: ir.Table, accounts: ir.Table, as_of: date) -> ir.Ta
     aggs["income_3m"] = t.amount_f.sum(where=income & (t.age < WINDOWS["3m"]))
     aggs["income_prior_3m"] = t.amount_f.sum(where=income & prior)
     aggs["income_12m"] = t.amount_f.sum(where=income)
-    for channel in COST_CHANNELS:
+    for channel in TX_CHANNELS:
         aggs[f"tx_{channel}_12m"] = t.count(where=t.channel == channel)
     aggs["fees_paid_12m"] = t.amount_f.sum(where=debit & (t.category == "fee"))
     aggs["interest_received_12m"] = t.amount_f.sum(where=credit & (t.category == "interest"))
@@ -93,12 +97,13 @@ def transaction_features(tx: ir.Table, accounts: ir.Table, as_of: date) -> ir.Ta
     return t.group_by("customer_id").aggregate(**aggs)
 
 
-def balance_features(tx: ir.Table, accounts: ir.Table, as_of: date) -> ir.Table:
-    """Deposit balances now and 3, 6 and 12 months ago, and the 12-month average.
+def account_balances(tx: ir.Table, as_of: date) -> ir.Table:
+    """Per account: balance now and 3, 6 and 12 months ago, and the 12-month average.
 
     A balance is the `balance_after` of the account's last transaction on or before the
-    day; products without transactions in the lake (loans, term deposits, mandates) take
-    their balance from the extract (see `holding_features`).
+    day. The average is the mean of month-end balances over the months with activity.
+    Products without transactions in the lake (loans, term deposits, mandates) are absent:
+    their balance comes from the extract.
     """
     today = epoch_day(as_of)
     t = tx.filter(tx.balance_after.notnull()).mutate(
@@ -111,15 +116,17 @@ def balance_features(tx: ir.Table, accounts: ir.Table, as_of: date) -> ir.Table:
         balance_6m_ago=t.balance_f.argmax(t.transaction_id, where=t.age >= PRIOR_3M[0]),
         balance_12m_ago=t.balance_f.argmax(t.transaction_id, where=t.age >= WINDOWS["12m"]),
     )
-    # Average balance over 12 months: the mean of month-end balances of months with activity.
     recent = t.filter(t.age < WINDOWS["12m"])
     month_end = recent.group_by(["account_no", (recent.age // 30).name("month_back")]).aggregate(
         month_end=recent.balance_f.argmax(recent.transaction_id)
     )
     average = month_end.group_by("account_no").aggregate(avg_balance_12m=month_end.month_end.mean())
-    joined = per_account.join(average, "account_no", how="left").join(
-        accounts.select("account_no", "customer_id", "category"), "account_no"
-    )
+    return per_account.left_join(average, "account_no").drop("account_no_right")
+
+
+def balance_features(balances: ir.Table, accounts: ir.Table) -> ir.Table:
+    """Deposit and card balances per customer, from `account_balances`."""
+    joined = balances.join(accounts.select("account_no", "customer_id", "category"), "account_no")
     deposit = joined.category.isin(DEPOSIT_CATEGORIES)
     card = joined.category == "credit_card"
     return joined.group_by("customer_id").aggregate(
@@ -242,7 +249,7 @@ def build_features(sources: FeatureSources, as_of: date) -> ir.Table:
     base = base.filter(base.products_open > 0)
     parts = (
         transaction_features(sources.transactions, sources.accounts, as_of),
-        balance_features(sources.transactions, sources.accounts, as_of),
+        balance_features(account_balances(sources.transactions, as_of), sources.accounts),
         contact_features(sources.interactions, sources.cases, as_of),
     )
     table = base

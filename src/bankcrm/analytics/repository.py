@@ -73,12 +73,14 @@ ACCOUNTS_SCHEMA = pa.schema(
         ("principal", pa.float64()),
         ("monthly_payment", pa.float64()),
         ("interest_rate", pa.float64()),
+        ("catalogue_fee_year", pa.float64()),
     ]
 )
 
 
 def accounts(session: Session) -> pa.Table:
-    """Every holding with its product's category and, when it has none, the product's rate."""
+    """Every holding with its product's category, rate (the product's when it has none) and
+    the catalogue's fees per year."""
     query = select(
         Holding.account_no,
         Holding.customer_id,
@@ -93,6 +95,7 @@ def accounts(session: Session) -> pa.Table:
         _money(Holding.principal),
         _money(Holding.monthly_payment),
         _money(func.coalesce(Holding.interest_rate, Product.interest_rate)),
+        _money(func.coalesce(Product.monthly_fee, 0) * 12 + func.coalesce(Product.annual_fee, 0)),
     ).join(Product, Product.id == Holding.product_id)
     return _fetch(session, query, ACCOUNTS_SCHEMA)
 
