@@ -1,0 +1,699 @@
+"""The bank's one tabular classifier: churn, product propensity and any labelled history.
+
+One learner for every classification model so that preprocessing, calibration, reasons,
+model files and schema checks behave the same everywhere. It is a scikit-learn
+`HistGradientBoostingClassifier` (fast on 10^5-10^6 rows, native missing values and
+categories) with its own column handling and a held-out probability calibration.
+
+Columns (pyarrow Table, pandas DataFrame or a mapping of name -> 1-D array):
+
+- numeric: integers, floats, booleans, decimals, dates and timestamps (as days since
+  1970-01-01). Passed as float; missing stays NaN, which the booster routes on its own;
+  +/-inf counts as missing.
+- categorical: strings, pandas categories / Arrow dictionaries. Ordinal-encoded by
+  frequency (code 0 = most frequent value) and declared categorical to the booster.
+  Columns with more than 255 distinct values keep the 254 most frequent and fold the rest
+  into "other" (code 254). Missing values and, at prediction time, values never seen in
+  training get the reserved missing code (NaN, which the booster treats as a category of
+  its own when it saw missing values in training); in a column that has "other", unseen
+  values go to "other" instead, since they are rare values by construction.
+
+Calibration: the booster is fitted on a stratified 80% of the rows and a calibrator on
+the other 20% (isotonic regression on the booster's log-odds when that part has at least
+1,000 rows and both classes, else a Platt sigmoid). Both use one fit of the booster, not
+five as cross-validated calibration would.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import zipfile
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Literal, Self, cast
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+import sklearn
+from scipy.special import expit
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.isotonic import IsotonicRegression
+from sklearn.model_selection import train_test_split
+from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+
+from bankcrm.kit.errors import UserError
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+Kind = Literal["numeric", "categorical"]
+Calibration = Literal["isotonic", "sigmoid", "none"]
+Reason = tuple[str, float]
+
+MODEL_FORMAT = "bankcrm-tabular-learner"
+MODEL_FORMAT_VERSION = 1
+MAX_CATEGORIES = 255  # the booster's max_bins: category codes must lie in [0, 254]
+ISOTONIC_MIN_ROWS = 1_000
+EARLY_STOPPING_MIN_ROWS = 10_000
+IMPORTANCE_SAMPLE = 2_000
+TIE_BREAK = 1e-6  # weight of the raw score blended into isotonic output (keeps the ranking)
+BATCH_ROWS = 50_000
+
+
+@dataclass(frozen=True, slots=True)
+class Feature:
+    """One input column as the model saw it in training."""
+
+    name: str
+    kind: Kind
+    categories: tuple[str, ...] = ()  # code i = categories[i], most frequent first
+    other: bool = False  # rare values folded into code len(categories)
+
+    @property
+    def other_code(self) -> int:
+        return len(self.categories)
+
+
+@dataclass(slots=True)
+class _Fitted:
+    """Everything fit() learns; None until then so misuse fails loudly."""
+
+    features: list[Feature]
+    booster: Any
+    calibration: Calibration
+    calibrator: Any  # IsotonicRegression, (a, b) of the sigmoid, or None
+    reference: FloatArray  # encoded occlusion value per feature (median / most frequent)
+    importance: FloatArray  # mean |change in probability| when occluded, per feature
+    n_rows: int
+    positives: int
+    iterations: int
+
+
+# --- columns -----------------------------------------------------------------------------
+
+
+def as_table(X: Any) -> pa.Table:
+    """Accept the table types callers hold; everything below works on Arrow columns."""
+    if isinstance(X, pa.Table):
+        table = X
+    elif isinstance(X, pa.RecordBatch):
+        table = pa.Table.from_batches([X])
+    elif type(X).__module__.split(".")[0] == "pandas":
+        try:
+            table = pa.Table.from_pandas(X, preserve_index=False)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
+            raise UserError(f"cannot use the table: {exc}") from exc
+    elif isinstance(X, Mapping):
+        try:
+            table = pa.table({str(k): v for k, v in X.items()})
+        except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+            raise UserError(f"cannot use the columns: {exc}") from exc
+    else:
+        raise TypeError(f"expected a pyarrow Table, pandas DataFrame or mapping, not {type(X)}")
+    names = table.column_names
+    if len(set(names)) != len(names):
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        raise UserError(f"repeated column names: {', '.join(repeated)}")
+    return table
+
+
+def _value_type(t: pa.DataType) -> pa.DataType:
+    return t.value_type if pa.types.is_dictionary(t) else t
+
+
+def kind_of(t: pa.DataType) -> Kind | None:
+    """The feature kind of an Arrow type; None for types a model cannot use (lists, bytes)."""
+    t = _value_type(t)
+    if (
+        pa.types.is_integer(t)
+        or pa.types.is_floating(t)
+        or pa.types.is_boolean(t)
+        or pa.types.is_decimal(t)
+        or pa.types.is_date(t)
+        or pa.types.is_timestamp(t)
+        or pa.types.is_null(t)
+    ):
+        return "numeric"
+    if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t):
+        return "categorical"
+    return None
+
+
+_PER_DAY = {"s": 86_400.0, "ms": 86_400e3, "us": 86_400e6, "ns": 86_400e9}
+
+
+def _numeric(column: pa.ChunkedArray) -> FloatArray:
+    t = _value_type(column.type)
+    if t != column.type:
+        column = column.cast(t)
+    if pa.types.is_null(t):
+        return np.full(len(column), np.nan)
+    if pa.types.is_date32(t):
+        values = column.cast(pa.int32()).cast(pa.float64())
+    elif pa.types.is_date64(t):
+        values = pc.divide(column.cast(pa.int64()).cast(pa.float64()), _PER_DAY["ms"])
+    elif pa.types.is_timestamp(t):
+        values = pc.divide(column.cast(pa.int64()).cast(pa.float64()), _PER_DAY[t.unit])
+    else:
+        values = column.cast(pa.float64())
+    out = np.asarray(values.to_numpy(zero_copy_only=False), dtype=np.float64)
+    infinite = np.isinf(out)
+    if infinite.any():
+        out = np.where(infinite, np.nan, out)
+    return out
+
+
+def _strings(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    return column.cast(pa.large_string())
+
+
+def _categorical_feature(name: str, column: pa.ChunkedArray) -> Feature:
+    counts = pc.value_counts(_strings(column).drop_null())
+    values = counts.field("values").to_pylist()
+    frequency = counts.field("counts").to_pylist()
+    ordered = [
+        v for _, v in sorted(zip(frequency, values, strict=True), key=lambda c: (-c[0], c[1]))
+    ]
+    if len(ordered) > MAX_CATEGORIES:
+        return Feature(name, "categorical", tuple(ordered[: MAX_CATEGORIES - 1]), other=True)
+    return Feature(name, "categorical", tuple(ordered))
+
+
+def _codes(column: pa.ChunkedArray, feature: Feature) -> FloatArray:
+    strings = _strings(column)
+    known = pa.array(feature.categories, pa.large_string())
+    index = pc.index_in(strings, value_set=known)
+    codes = np.array(index.cast(pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64)
+    if feature.other:
+        present = np.asarray(strings.is_valid().to_numpy(zero_copy_only=False), dtype=np.bool_)
+        codes[np.isnan(codes) & present] = feature.other_code
+    return codes
+
+
+def _encode_value(feature: Feature, value: object) -> float:
+    """One raw value (number, category text or None) as the booster sees it."""
+    if value is None:
+        return np.nan
+    if feature.kind == "numeric":
+        try:
+            number = float(cast(Any, value))
+        except (TypeError, ValueError) as exc:
+            raise UserError(f"reference for '{feature.name}' must be a number: {value!r}") from exc
+        return number if np.isfinite(number) else np.nan
+    text = str(value)
+    if text in feature.categories:
+        return float(feature.categories.index(text))
+    return float(feature.other_code) if feature.other else np.nan
+
+
+def _labels(y: npt.ArrayLike, n: int) -> BoolArray:
+    arr = np.asarray(y)
+    if arr.ndim != 1 or arr.shape[0] != n:
+        raise ValueError(f"y must be one-dimensional with {n} values, got shape {arr.shape}")
+    if arr.dtype != np.bool_:
+        if not np.isin(arr, (0, 1)).all():
+            raise ValueError("y must be boolean or 0/1")
+        arr = arr.astype(np.bool_)
+    return arr
+
+
+def _weights(sample_weight: npt.ArrayLike | None, n: int) -> FloatArray | None:
+    if sample_weight is None:
+        return None
+    w = np.asarray(sample_weight, dtype=np.float64)
+    if w.shape != (n,):
+        raise ValueError(f"sample_weight must have {n} values, got shape {w.shape}")
+    if not np.isfinite(w).all() or (w < 0).any() or w.sum() <= 0:
+        raise ValueError("sample_weight must be finite, non-negative and not all zero")
+    return w
+
+
+def _subset(w: FloatArray | None, rows: npt.NDArray[np.intp]) -> FloatArray | None:
+    return None if w is None else w[rows]
+
+
+# --- calibration -------------------------------------------------------------------------
+
+
+def _fit_sigmoid(score: FloatArray, y: BoolArray, w: FloatArray | None) -> tuple[float, float]:
+    """Platt scaling on the booster's log-odds: Newton steps with Platt's smoothed targets.
+
+    The smoothed targets (N+ + 1) / (N+ + 2) and 1 / (N- + 2) keep the fit finite even when
+    the calibration rows are perfectly separated.
+    """
+    weights = np.ones_like(score) if w is None else w
+    n_pos = float(weights[y].sum())
+    n_neg = float(weights[~y].sum())
+    target = np.where(y, (n_pos + 1) / (n_pos + 2), 1 / (n_neg + 2))
+
+    def loss(a: float, b: float) -> float:
+        z = a * score + b
+        # log(1 + e^z) - t z, written stably
+        return float(np.sum(weights * (np.logaddexp(0.0, z) - target * z)))
+
+    a, b = 1.0, 0.0
+    current = loss(a, b)
+    for _ in range(100):
+        q = expit(a * score + b)
+        residual = weights * (q - target)
+        gradient = np.array([np.sum(residual * score), np.sum(residual)])
+        h = weights * q * (1 - q)
+        hessian = np.array(
+            [
+                [np.sum(h * score * score) + 1e-9, np.sum(h * score)],
+                [np.sum(h * score), np.sum(h) + 1e-9],
+            ]
+        )
+        try:
+            step = np.linalg.solve(hessian, gradient)
+        except np.linalg.LinAlgError:
+            step = gradient * 1e-3
+        scale = 1.0
+        while scale > 1e-8:
+            a_new, b_new = a - scale * float(step[0]), b - scale * float(step[1])
+            new = loss(a_new, b_new)
+            if new <= current:
+                break
+            scale /= 2
+        else:
+            break
+        converged = abs(current - new) <= 1e-12 * max(1.0, abs(current))
+        a, b, current = a_new, b_new, new
+        if converged:
+            break
+    return a, b
+
+
+def _calibrate(fitted: _Fitted, score: FloatArray) -> FloatArray:
+    raw = np.asarray(expit(score), dtype=np.float64)
+    if fitted.calibration == "isotonic":
+        iso = np.asarray(fitted.calibrator.predict(score), dtype=np.float64)
+        return (1 - TIE_BREAK) * iso + TIE_BREAK * raw
+    if fitted.calibration == "sigmoid":
+        a, b = fitted.calibrator
+        return np.asarray(expit(a * score + b), dtype=np.float64)
+    return raw
+
+
+# --- the learner -------------------------------------------------------------------------
+
+
+class TabularLearner:
+    """Gradient-boosted trees with the bank's preprocessing, calibration and reasons.
+
+    `calibration`: "isotonic" (isotonic when the calibration part has >= 1,000 rows and
+    both classes, else sigmoid), "sigmoid" (always Platt) or "none" (the raw booster, for
+    comparison). `max_features` bounds the columns `reasons` tries, for speed.
+    `n_threads` caps the booster's OpenMP threads (None: all cores). Use 1 when several
+    processes share the cores (test workers, parallel scoring): OpenMP threads competing
+    for busy cores can make a fit ten times slower.
+    """
+
+    def __init__(
+        self,
+        seed: int = 0,
+        calibration: Calibration = "isotonic",
+        *,
+        max_features: int = 15,
+        max_iter: int = 300,
+        learning_rate: float = 0.08,
+        n_threads: int | None = None,
+    ) -> None:
+        if calibration not in ("isotonic", "sigmoid", "none"):
+            raise ValueError(f"calibration must be isotonic, sigmoid or none, not {calibration!r}")
+        self.seed = seed
+        self.calibration = calibration
+        self.max_features = max_features
+        self.max_iter = max_iter
+        self.learning_rate = learning_rate
+        self.n_threads = n_threads
+        self._fitted: _Fitted | None = None
+
+    # fitting
+
+    def fit(self, X: Any, y: npt.ArrayLike, sample_weight: npt.ArrayLike | None = None) -> Self:
+        """Learn the schema, the booster and the calibrator from a labelled table."""
+        with _threads(self.n_threads):
+            self._fitted = self._fit(as_table(X), y, sample_weight)
+        return self
+
+    def _fit(
+        self, table: pa.Table, y: npt.ArrayLike, sample_weight: npt.ArrayLike | None
+    ) -> _Fitted:
+        n = table.num_rows
+        labels = _labels(y, n)
+        weights = _weights(sample_weight, n)
+        positives = int(labels.sum())
+        if positives == 0 or positives == n:
+            raise UserError(
+                f"the outcome has one class only ({positives:,} positive of {n:,} rows): "
+                "nothing to learn"
+            )
+        if table.num_columns == 0:
+            raise UserError("the table has no feature columns")
+        features = []
+        for name, column in zip(table.column_names, table.columns, strict=True):
+            kind = kind_of(column.type)
+            if kind is None:
+                raise UserError(f"column '{name}' has type {column.type}, which a model cannot use")
+            features.append(
+                Feature(name, "numeric")
+                if kind == "numeric"
+                else _categorical_feature(name, column)
+            )
+        matrix = _encode(table, features)
+
+        rows = np.arange(n)
+        minority = min(positives, n - positives)
+        if self.calibration != "none" and minority >= 10:
+            train, held = train_test_split(
+                rows, test_size=0.2, stratify=labels, random_state=self.seed
+            )
+        else:  # too few of one class to hold any back: the raw booster
+            train, held = rows, rows[:0]
+        booster = self._booster(features, n)
+        if booster.early_stopping and held.size:
+            booster.fit(
+                matrix[train],
+                labels[train],
+                sample_weight=_subset(weights, train),
+                X_val=matrix[held],
+                y_val=labels[held],
+                sample_weight_val=_subset(weights, held),
+            )
+        else:
+            booster.fit(matrix[train], labels[train], sample_weight=_subset(weights, train))
+
+        method: Calibration = "none"
+        calibrator: Any = None
+        if held.size:
+            score = np.asarray(booster.decision_function(matrix[held]), dtype=np.float64)
+            y_held = labels[held]
+            both = bool(y_held.any() and not y_held.all())
+            if self.calibration == "isotonic" and held.size >= ISOTONIC_MIN_ROWS and both:
+                method = "isotonic"
+                calibrator = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip")
+                calibrator.fit(score, y_held, sample_weight=_subset(weights, held))
+            elif both:
+                method = "sigmoid"
+                calibrator = _fit_sigmoid(score, y_held, _subset(weights, held))
+
+        reference = np.array([_reference(matrix[:, j], f) for j, f in enumerate(features)])
+        fitted = _Fitted(
+            features=features,
+            booster=booster,
+            calibration=method,
+            calibrator=calibrator,
+            reference=reference,
+            importance=np.zeros(len(features)),
+            n_rows=n,
+            positives=positives,
+            iterations=int(booster.n_iter_),
+        )
+        sample = np.random.default_rng(self.seed).permutation(n)[:IMPORTANCE_SAMPLE]
+        sample.sort()
+        fitted.importance = _mean_abs_effect(fitted, matrix[sample])
+        return fitted
+
+    def _booster(self, features: Sequence[Feature], n_rows: int) -> Any:
+        mask = np.array([f.kind == "categorical" for f in features])
+        return HistGradientBoostingClassifier(
+            learning_rate=self.learning_rate,
+            max_iter=self.max_iter,
+            max_leaf_nodes=31,
+            min_samples_leaf=20,
+            l2_regularization=1.0,
+            max_bins=MAX_CATEGORIES,
+            categorical_features=mask if mask.any() else None,
+            early_stopping=n_rows > EARLY_STOPPING_MIN_ROWS,
+            validation_fraction=0.1,
+            n_iter_no_change=20,
+            random_state=self.seed,
+        )
+
+    # prediction
+
+    @property
+    def fitted(self) -> _Fitted:
+        if self._fitted is None:
+            raise RuntimeError("the learner is not fitted: call fit() or TabularLearner.load()")
+        return self._fitted
+
+    @property
+    def feature_schema(self) -> list[Feature]:
+        """Columns in training order with their kind and, for categories, the values seen."""
+        return list(self.fitted.features)
+
+    @property
+    def columns(self) -> list[tuple[str, Kind]]:
+        """(column, kind) pairs in training order."""
+        return [(f.name, f.kind) for f in self.fitted.features]
+
+    @property
+    def calibration_used(self) -> Calibration:
+        """The calibration fit() actually applied (isotonic may fall back to sigmoid)."""
+        return self.fitted.calibration
+
+    @property
+    def feature_importances(self) -> list[tuple[str, float]]:
+        """Mean absolute change in probability when a column is set to its reference value,
+        on up to 2,000 training rows; highest first."""
+        fitted = self.fitted
+        order = np.argsort(-fitted.importance, kind="stable")
+        return [(fitted.features[j].name, float(fitted.importance[j])) for j in order]
+
+    def check_schema(self, X: Any) -> None:
+        """Raise UserError naming missing, extra and retyped columns; order does not matter."""
+        table = as_table(X)
+        expected = {f.name: f.kind for f in self.fitted.features}
+        given = dict(zip(table.column_names, (c.type for c in table.columns), strict=True))
+        missing = [name for name in expected if name not in given]
+        extra = [name for name in given if name not in expected]
+        retyped = []
+        for name, kind in expected.items():
+            if name not in given or pa.types.is_null(_value_type(given[name])):
+                continue  # an all-missing column fits either kind
+            actual = kind_of(given[name])
+            if actual != kind:
+                retyped.append(f"{name} (model: {kind}, table: {actual or given[name]})")
+        problems = []
+        if missing:
+            problems.append(f"missing columns: {', '.join(missing)}")
+        if extra:
+            problems.append(f"extra columns: {', '.join(extra)}")
+        if retyped:
+            problems.append(f"retyped columns: {', '.join(retyped)}")
+        if problems:
+            raise UserError("the table does not match the model's features; " + "; ".join(problems))
+
+    def predict_proba(self, X: Any) -> FloatArray:
+        """Calibrated probability of the positive class, one value per row."""
+        table = as_table(X)
+        self.check_schema(table)
+        with _threads(self.n_threads):
+            return _predict(self.fitted, _encode(table, self.fitted.features))
+
+    def reasons(
+        self,
+        X: Any,
+        reference: Mapping[str, object] | Any | None = None,
+        top: int = 3,
+        *,
+        min_drop: float = 1e-4,
+    ) -> list[list[Reason]]:
+        """Per row, the features that push the probability up the most, by occlusion.
+
+        Each of the `max_features` most important columns in turn is set to its reference
+        value (training median for numbers, most frequent value for categories) for all
+        rows at once; the drop in probability is that feature's contribution. A row's
+        reasons are its (column, drop) pairs with drop > `min_drop`, largest first, at most
+        `top`. `reference` overrides reference values: a mapping column -> raw value, or a
+        table (e.g. a segment) whose medians / most frequent values are used. Drops below
+        `min_drop` (default 0.01 points) are the isotonic tie-breaker, not real effects.
+        """
+        fitted = self.fitted
+        table = as_table(X)
+        self.check_schema(table)
+        matrix = _encode(table, fitted.features)
+        values = self._reference_values(reference)
+        chosen = self._reason_features()
+        n = table.num_rows
+        drops = np.zeros((n, chosen.size))
+        with _threads(self.n_threads):
+            self._occlude(matrix, values, chosen, drops)
+        names = [fitted.features[j].name for j in chosen]
+        depth = min(top, chosen.size)
+        order = np.argsort(-drops, axis=1, kind="stable")[:, :depth]
+        best = np.take_along_axis(drops, order, axis=1)
+        return [
+            [
+                (names[j], float(d))
+                for j, d in zip(row_order, row_drops, strict=True)
+                if d > min_drop
+            ]
+            for row_order, row_drops in zip(order.tolist(), best.tolist(), strict=True)
+        ]
+
+    def _occlude(
+        self,
+        matrix: FloatArray,
+        values: FloatArray,
+        chosen: npt.NDArray[np.intp],
+        drops: FloatArray,
+    ) -> None:
+        """Fill drops[i, k]: probability of row i minus that with feature chosen[k] occluded.
+
+        One prediction per feature over a block of rows; the column is overwritten in place
+        and restored, so memory stays at one block of the encoded matrix.
+        """
+        fitted = self.fitted
+        for start in range(0, matrix.shape[0], BATCH_ROWS):
+            block = matrix[start : start + BATCH_ROWS]
+            base = _predict(fitted, block)
+            for k, j in enumerate(chosen):
+                saved = block[:, j].copy()
+                block[:, j] = values[j]
+                drops[start : start + block.shape[0], k] = base - _predict(fitted, block)
+                block[:, j] = saved
+
+    def _reason_features(self) -> npt.NDArray[np.intp]:
+        importance = self.fitted.importance
+        order = np.argsort(-importance, kind="stable")[: self.max_features]
+        return np.asarray(order[importance[order] > 0], dtype=np.intp)
+
+    def _reference_values(self, reference: Mapping[str, object] | Any | None) -> FloatArray:
+        fitted = self.fitted
+        values = fitted.reference.copy()
+        if reference is None:
+            return values
+        index = {f.name: j for j, f in enumerate(fitted.features)}
+        if isinstance(reference, Mapping):
+            unknown = [str(name) for name in reference if name not in index]
+            if unknown:
+                raise UserError(f"reference names unknown columns: {', '.join(unknown)}")
+            for name, value in reference.items():
+                j = index[name]
+                values[j] = _encode_value(fitted.features[j], value)
+            return values
+        table = as_table(reference)
+        self.check_schema(table)
+        if table.num_rows == 0:
+            raise UserError("the reference table has no rows")
+        matrix = _encode(table, fitted.features)
+        return np.array([_reference(matrix[:, j], f) for j, f in enumerate(fitted.features)])
+
+    # model files
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write a versioned model file: a zip with meta.json (readable) and the pickled model.
+
+        The file is written next to the target and renamed, so a crash never leaves half a
+        model. Pickle runs code on load: only load model files the bank wrote itself.
+        """
+        fitted = self.fitted
+        target = Path(path)
+        meta = {
+            "format": MODEL_FORMAT,
+            "format_version": MODEL_FORMAT_VERSION,
+            "sklearn_version": sklearn.__version__,
+            "seed": self.seed,
+            "calibration": fitted.calibration,
+            "n_rows": fitted.n_rows,
+            "positives": fitted.positives,
+            "iterations": fitted.iterations,
+            "features": [{**asdict(f), "categories": list(f.categories)} for f in fitted.features],
+        }
+        temp = target.with_name(f".{target.name}.tmp")
+        with zipfile.ZipFile(temp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("meta.json", json.dumps(meta, indent=1))
+            archive.writestr("model.pkl", pickle.dumps(self, protocol=5))
+        os.replace(temp, target)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> TabularLearner:
+        """Read a model file written by save(); UserError when it is not one this code reads."""
+        source = Path(path)
+        try:
+            with zipfile.ZipFile(source) as archive:
+                meta = json.loads(archive.read("meta.json"))
+                payload = archive.read("model.pkl")
+        except FileNotFoundError as exc:
+            raise UserError(f"model file not found: {source}") from exc
+        except (zipfile.BadZipFile, KeyError, json.JSONDecodeError, OSError) as exc:
+            raise UserError(f"{source} is not a bankcrm model file: {exc}") from exc
+        if not isinstance(meta, dict) or meta.get("format") != MODEL_FORMAT:
+            raise UserError(f"{source} is not a bankcrm model file")
+        if meta.get("format_version") != MODEL_FORMAT_VERSION:
+            raise UserError(
+                f"{source} is model format version {meta.get('format_version')}; this bankcrm "
+                f"reads version {MODEL_FORMAT_VERSION}: retrain the model"
+            )
+        if meta.get("sklearn_version") != sklearn.__version__:
+            raise UserError(
+                f"{source} was written with scikit-learn {meta.get('sklearn_version')}, this is "
+                f"{sklearn.__version__}: retrain the model"
+            )
+        learner = pickle.loads(payload)  # our own model files only (see save)
+        if not isinstance(learner, TabularLearner):
+            raise UserError(f"{source} does not hold a TabularLearner")
+        return learner
+
+
+# --- shared numerics ---------------------------------------------------------------------
+
+
+def _encode(table: pa.Table, features: Sequence[Feature]) -> FloatArray:
+    """The float matrix the booster reads, columns in training order (by name)."""
+    matrix = np.empty((table.num_rows, len(features)), dtype=np.float64)
+    for j, feature in enumerate(features):
+        column = table.column(feature.name)
+        if feature.kind == "numeric":
+            matrix[:, j] = _numeric(column)
+        elif pa.types.is_null(column.type):
+            matrix[:, j] = np.nan
+        else:
+            matrix[:, j] = _codes(column, feature)
+    return matrix
+
+
+@contextmanager
+def _threads(n_threads: int | None) -> Iterator[None]:
+    if n_threads is None:
+        yield
+    else:
+        with threadpool_limits(limits=n_threads, user_api="openmp"):
+            yield
+
+
+def _reference(values: FloatArray, feature: Feature) -> float:
+    present = values[~np.isnan(values)]
+    if present.size == 0:
+        return np.nan
+    if feature.kind == "numeric":
+        return float(np.median(present))
+    codes, counts = np.unique(present, return_counts=True)
+    return float(codes[np.argmax(counts)])  # ties: the lower code, the more frequent in training
+
+
+def _predict(fitted: _Fitted, matrix: FloatArray) -> FloatArray:
+    if matrix.shape[0] == 0:
+        return np.zeros(0)
+    score = np.asarray(fitted.booster.decision_function(matrix), dtype=np.float64)
+    return _calibrate(fitted, score)
+
+
+def _mean_abs_effect(fitted: _Fitted, sample: FloatArray) -> FloatArray:
+    """Occlusion importance: how much each column moves the probability on a sample."""
+    base = _predict(fitted, sample)
+    effect = np.zeros(len(fitted.features))
+    for j in range(len(fitted.features)):
+        saved = sample[:, j].copy()
+        sample[:, j] = fitted.reference[j]
+        effect[j] = float(np.mean(np.abs(base - _predict(fitted, sample))))
+        sample[:, j] = saved
+    return effect
