@@ -41,6 +41,7 @@ import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 import pyarrow as pa
+import pyarrow.compute as pc
 import sqlglot as sg
 from ibis.backends import BaseBackend
 
@@ -320,4 +321,22 @@ def to_arrow(con: BaseBackend, expr: ir.Table) -> pa.Table:
     con._run_pre_execute_hooks(expr)  # registers memtables
     frame = _session(con).sql(con.compile(expr))
     result: pa.Table = frame.toArrow()
-    return result.rename_columns(schema.names).cast(schema)
+    return _cast_arrow(result.rename_columns(schema.names), schema)
+
+
+def _cast_arrow(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """`table` cast to `schema`; decimals with more places are rounded (half away from zero).
+
+    Spark types some results wider than ibis does (the mean of a decimal(18,2) is a
+    decimal(22,6) on Spark, a decimal(18,2) in ibis); ibis's own Spark path rounds those.
+    """
+    columns = []
+    for column, field in zip(table.columns, schema, strict=True):
+        if (
+            pa.types.is_decimal(column.type)
+            and pa.types.is_decimal(field.type)
+            and column.type.scale > field.type.scale
+        ):
+            column = pc.round(column, field.type.scale, round_mode="half_towards_infinity")
+        columns.append(column.cast(field.type))
+    return pa.Table.from_arrays(columns, schema=schema)
