@@ -10,7 +10,7 @@ peers in .venv-bench through benchmarks/clv_peers.py) on the same data saved und
 benchmarks/out/, and every fitted parameter set is scored with bankcrm's own BG/NBD
 log-likelihood so the numbers compare. Our times are the best of --repeat runs; a peer runs
 once, and is stopped after --peer-timeout seconds. Peak memory is the worker process's
-own peak resident set size (imports and the loaded data included).
+own peak resident set size (VmHWM: imports and the loaded data included).
 
 The peers' venv (not a project dependency):
 
@@ -24,7 +24,6 @@ import json
 import math
 import os
 import platform
-import resource
 import subprocess
 import sys
 import time
@@ -75,7 +74,13 @@ def simulate(n: int, seed: int) -> dict[str, FloatArray]:
 
 
 def peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """This process's peak resident memory (VmHWM). Not getrusage's ru_maxrss: Linux carries
+    that over from the parent through fork and exec, so a child would report at least the
+    parent's size."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")
 
 
 def best_of(repeat: int, fn: Any) -> tuple[float, Any]:
@@ -250,9 +255,12 @@ def main() -> None:
     if args.peers and not PEER_PYTHON.exists():
         raise SystemExit(f"{PEER_PYTHON} is missing: see this script's docstring, or --no-peers")
     rows: list[str] = []
+    load_before = os.getloadavg()[0]
     for n in args.customers:
         rows += bench(n, args)
-    print(f"Measured {time.strftime('%Y-%m-%d')} on {machine()} with `{' '.join(sys.argv)}`.\n")
+    load = f"load average {load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
+    command = " ".join(["benchmarks/bench_clv.py", *sys.argv[1:]])
+    print(f"Measured {time.strftime('%Y-%m-%d')} on {machine()} ({load}) with `{command}`.\n")
     print("| customers | tool | BG/NBD fit | peak RSS | log-likelihood (ours) | vs ours | ", end="")
     print("parameters | time vs ours |")
     print("|---:|---|---:|---:|---:|---:|---|---:|")
