@@ -228,7 +228,7 @@ class _BgNbdData:
         rx = r + x
         log_t = np.log(alpha + self.t)
         log_tx = np.log(alpha + self.tx)
-        bx1 = b + x - 1.0
+        bx1 = b + np.maximum(x, 1.0) - 1.0  # as _bgnbd_ll: only fractional 0 < x < 1 differ
         term_alive = -rx * log_t
         term_dead = math.log(a) - np.log(bx1) - rx * log_tx
         total = np.logaddexp(term_alive, term_dead)
