@@ -23,6 +23,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from bankcrm.analytics.commands import model_app
 from bankcrm.config import Settings, get_settings
 from bankcrm.ingest.service import ImportReport, run_import
 from bankcrm.kit import migrate
@@ -33,6 +34,7 @@ from bankcrm.status.service import system_status
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 db_app = typer.Typer(no_args_is_help=True, help="Database schema upkeep.")
 app.add_typer(db_app, name="db")
+app.add_typer(model_app, name="model")
 console = Console(width=None if sys.stdout.isatty() else 150)
 err_console = Console(stderr=True)
 
@@ -300,6 +302,83 @@ def status(
         sys.stdout.write(json.dumps(data, indent=2) + "\n")
     else:
         _print_status(data)
+
+
+def _print_score(summary: Any) -> None:
+    facts = summary.facts
+    table = Table(title=f"Scores as of {summary.as_of} (run {summary.run_id})")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    table.add_row("customers scored", f"{summary.customers:,}")
+    for tier, n in facts["tiers"].items():
+        table.add_row(f"  tier {tier}", f"{n:,} ({n / max(summary.customers, 1):.1%})")
+    for band, n in facts["bands"].items():
+        table.add_row(f"  band {band}", f"{n:,}")
+    table.add_row("total contribution, 12 months", f"{facts['total_contribution']:,.0f}")
+    table.add_row("customers producing 80% of profit", f"{facts['share_for_80']:.1%}")
+    table.add_row("profit share of the top 20%", f"{facts['top_20_share']:.1%}")
+    table.add_row("total lifetime value", f"{facts['total_clv']:,.0f}")
+    table.add_row("value at risk (churn x CLV)", f"{facts['value_at_risk']:,.0f}")
+    table.add_row("mean churn probability", f"{facts['mean_churn_probability']:.2%}")
+    metrics = facts["churn_test_metrics"]
+    if metrics:
+        table.add_row(
+            "churn model on its test quarter",
+            f"AUC {metrics['roc_auc']:.3f}, PR AUC {metrics['pr_auc']:.3f}, "
+            f"lift {metrics['top_decile_lift']:.1f}",
+        )
+    console.print(table)
+    console.print(f"churn model: {summary.churn_model}", highlight=False)
+    console.print(f"done in {summary.seconds:,.1f} s")
+
+
+@app.command()
+def score(
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Date to score as of (YYYY-MM-DD); default: last lake day."),
+    ] = None,
+    churn_model: Annotated[
+        Path | None,
+        typer.Option("--churn-model", help="Score with this model file instead of training."),
+    ] = None,
+) -> None:
+    """Score every customer: value, tiers, lifetime value, churn risk; results into the DB."""
+    from datetime import date
+
+    from bankcrm.analytics.pipeline import run_scoring
+    from bankcrm.analytics.policy import load_policy
+    from bankcrm.lake.repository import totals
+
+    settings = _settings()
+    runtime = _runtime(settings)
+    try:
+        policy = load_policy(settings.policy_file)
+        if as_of is None:
+            with runtime.sessions() as session:
+                last_day = totals(session, "transactions")[3]
+            day = last_day if isinstance(last_day, date) else date.today()
+        else:
+            try:
+                day = date.fromisoformat(as_of)
+            except ValueError:
+                _fail(f"--as-of must be a date like 2026-09-30, not '{as_of}'")
+        with _progress() as progress:
+            summary = run_scoring(
+                settings,
+                runtime.sessions,
+                policy,
+                day,
+                RichImportProgress(progress),
+                churn_model_file=churn_model,
+            )
+    except UserError as exc:
+        _fail(str(exc))
+    except ValueError as exc:  # the data cannot support a model (e.g. no churners yet)
+        _fail(f"scoring stopped, nothing was written: {exc}")
+    finally:
+        runtime.engine.dispose()
+    _print_score(summary)
 
 
 @app.command()

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -34,10 +34,22 @@ from bankcrm.kit.db import utcnow
 
 HORIZON_DAYS = 91
 SNAPSHOT_STEP_DAYS = 91
-MAX_NEGATIVES_PER_SNAPSHOT = 150_000
-# Identifiers, absolute dates and consent flags say nothing about behaviour.
+MAX_NEGATIVES_PER_SNAPSHOT = 60_000
+# Identifiers, absolute dates and consent flags say nothing about behaviour. Balances from
+# the extract are today's, not the snapshot day's: an account closed since shows 0, which
+# would leak the label into past snapshots, so the model learns from lake balances only.
 NOT_FEATURES = frozenset(
-    {"customer_id", "branch_id", "first_opened_day", "marketing_consent", "profiling_consent"}
+    {
+        "customer_id",
+        "branch_id",
+        "first_opened_day",
+        "marketing_consent",
+        "profiling_consent",
+        "extract_deposit_balance",
+        "lending_exposure",
+        "wealth_balance",
+        "credit_limit",
+    }
 )
 
 
@@ -102,7 +114,7 @@ def _stack(snapshots: Sequence[Snapshot], seed: int) -> tuple[pd.DataFrame, Any,
 def _rounded(rows: Sequence[Any]) -> list[dict[str, Any]]:
     out = []
     for row in rows:
-        values = row._asdict() if hasattr(row, "_asdict") else dict(vars(row))
+        values = row._asdict() if hasattr(row, "_asdict") else asdict(row)
         out.append({k: round(v, 6) if isinstance(v, float) else v for k, v in values.items()})
     return out
 

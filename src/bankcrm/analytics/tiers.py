@@ -80,14 +80,7 @@ def assign_tiers(
     general = ~gold & ~growth & (contribution > 0)
     tier = np.select([gold, growth, general], TIERS[:3], default=TIERS[3]).astype(str)
 
-    rank_share = np.empty(n)
-    rank_share[order] = (np.arange(n) + 1) / max(n, 1)
-    band = np.select(
-        [rank_share <= policy.band_top, rank_share <= policy.band_important,
-         rank_share <= policy.band_core],
-        BANDS[:3],
-        default=BANDS[3],
-    ).astype(str)  # fmt: skip
+    band = value_bands(contribution, policy)
 
     gold_share = gold_count / n if n else 0.0
     reasons = []
@@ -115,6 +108,20 @@ def assign_tiers(
                 f"{_money(f, currency)} a year: no growth case."
             )
     return TierResult(tier, band, reasons, threshold, gold_share)
+
+
+def value_bands(contribution: FloatArray, policy: Tiering) -> npt.NDArray[np.str_]:
+    """top / important / core / mass by contribution rank (ties keep input order)."""
+    n = len(contribution)
+    order = np.argsort(-contribution, kind="stable")
+    rank_share = np.empty(n)
+    rank_share[order] = (np.arange(n) + 1) / max(n, 1)
+    return np.select(
+        [rank_share <= policy.band_top, rank_share <= policy.band_important,
+         rank_share <= policy.band_core],
+        BANDS[:3],
+        default=BANDS[3],
+    ).astype(str)  # fmt: skip
 
 
 def pareto(contribution: FloatArray, points: int = 101) -> Pareto:

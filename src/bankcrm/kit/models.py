@@ -1,5 +1,12 @@
 """Import every feature's models so metadata (and Alembic) sees all tables."""
 
+from bankcrm.analytics.models import (
+    AnalyticsResult,
+    CustomerScore,
+    Offer,
+    ScoreRun,
+    TierChange,
+)
 from bankcrm.customers.models import Customer, CustomerRelationship
 from bankcrm.ingest.models import ImportBatch, QuarantinedRow, RecordHistory
 from bankcrm.interactions.models import Interaction
@@ -10,18 +17,23 @@ from bankcrm.service_desk.models import Case
 from bankcrm.staff.models import Branch, Staff
 
 __all__ = [
+    "AnalyticsResult",
     "Base",
     "Branch",
     "Case",
     "Customer",
     "CustomerRelationship",
+    "CustomerScore",
     "Holding",
     "ImportBatch",
     "Interaction",
     "LakeFile",
+    "Offer",
     "Product",
     "QuarantinedRow",
     "RecordHistory",
+    "ScoreRun",
     "Staff",
     "StandingOrder",
+    "TierChange",
 ]

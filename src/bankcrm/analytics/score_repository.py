@@ -1,0 +1,140 @@
+"""Writing a scoring run's results: every query `bankcrm score` makes against the CRM database.
+
+A run for a date replaces that date's scores, tier moves, offers and bank-wide results and
+nothing else, so re-running a date is idempotent and earlier dates stay as history.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from bankcrm.analytics.models import AnalyticsResult, CustomerScore, Offer, ScoreRun, TierChange
+from bankcrm.ingest.repository import insert_columns
+
+SCORE_COLUMNS = (
+    "customer_id",
+    "contribution",
+    "net_interest",
+    "fee_income",
+    "cost_to_serve",
+    "expected_loss",
+    "tier",
+    "band",
+    "tier_reason",
+    "p_alive",
+    "expected_activity",
+    "clv",
+    "clv_low",
+    "clv_high",
+    "churn_probability",
+    "churn_reasons",
+    "value_at_risk",
+)
+
+
+def _column(frame: pd.DataFrame, name: str) -> list[Any]:
+    values = frame[name].to_numpy()
+    if values.dtype.kind == "f":
+        return [round(float(v), 6) for v in np.nan_to_num(values, nan=0.0)]
+    if values.dtype.kind in "iu":
+        return [int(v) for v in values]
+    return [None if v is None else str(v) for v in values]
+
+
+def previous_tiers(session: Session, as_of: date) -> dict[int, str]:
+    """Each customer's tier at their latest scoring before `as_of`."""
+    latest = (
+        select(CustomerScore.customer_id, func.max(CustomerScore.as_of).label("as_of"))
+        .where(CustomerScore.as_of < as_of)
+        .group_by(CustomerScore.customer_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(CustomerScore.customer_id, CustomerScore.tier).join(
+            latest,
+            (latest.c.customer_id == CustomerScore.customer_id)
+            & (latest.c.as_of == CustomerScore.as_of),
+        )
+    )
+    return {customer_id: tier for customer_id, tier in rows}
+
+
+def replace_results(
+    session: Session,
+    *,
+    as_of: date,
+    engine: str,
+    policy_hash: str,
+    churn_model: str,
+    seconds: float,
+    facts: dict[str, Any],
+    scores: pd.DataFrame,
+    extra: dict[str, Any],
+    offers: pd.DataFrame | None = None,
+) -> int:
+    """Replace `as_of`'s results with these; returns the new run's id. Does not commit."""
+    for model in (CustomerScore, TierChange, Offer, AnalyticsResult):
+        session.execute(delete(model).where(model.as_of == as_of))
+    run = ScoreRun(
+        as_of=as_of,
+        engine=engine,
+        policy_hash=policy_hash,
+        churn_model=churn_model,
+        customers=len(scores),
+        seconds=round(seconds, 3),
+        summary=json.dumps(facts),
+    )
+    session.add(run)
+    session.flush()
+    day = as_of.isoformat()
+    n = len(scores)
+    columns = {name: _column(scores, name) for name in SCORE_COLUMNS}
+    insert_columns(session, CustomerScore, {"run_id": [run.id] * n, "as_of": [day] * n, **columns})
+
+    before = previous_tiers(session, as_of)
+    moves: dict[str, list[Any]] = {k: [] for k in ("customer_id", "from_tier", "to_tier", "reason")}
+    for customer_id, tier, reason in zip(
+        columns["customer_id"], columns["tier"], columns["tier_reason"], strict=True
+    ):
+        old = before.get(customer_id)
+        if old != tier:
+            moves["customer_id"].append(customer_id)
+            moves["from_tier"].append(old)
+            moves["to_tier"].append(tier)
+            moves["reason"].append(reason)
+    m = len(moves["customer_id"])
+    insert_columns(session, TierChange, {"run_id": [run.id] * m, "as_of": [day] * m, **moves})
+
+    if offers is not None and len(offers):
+        k = len(offers)
+        offer_columns = {
+            name: _column(offers, name)
+            for name in (
+                "customer_id",
+                "product_id",
+                "rank",
+                "propensity",
+                "expected_value",
+                "explanation",
+            )
+        }
+        insert_columns(
+            session, Offer, {"run_id": [run.id] * k, "as_of": [day] * k, **offer_columns}
+        )
+    for kind, payload in extra.items():
+        session.add(
+            AnalyticsResult(run_id=run.id, as_of=as_of, kind=kind, payload=json.dumps(payload))
+        )
+    session.flush()
+    return run.id
+
+
+def latest_run(session: Session) -> ScoreRun | None:
+    return session.scalars(select(ScoreRun).order_by(ScoreRun.id.desc()).limit(1)).first()
