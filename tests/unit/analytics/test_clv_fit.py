@@ -79,6 +79,19 @@ def test_unique_rows_reconstructs_every_row() -> None:
     assert len(rows) == ux.size
 
 
+def test_unique_rows_survives_a_key_space_beyond_int64() -> None:
+    """Four columns of 100,000 distinct values: 1e20 combinations, so the combined key is
+    re-factorised on the way instead of overflowing."""
+    rng = np.random.default_rng(2)
+    cols = [rng.random(100_000) for _ in range(4)]
+    cols[1][::2] = 0.5  # some structure, so not every row is trivially distinct
+    uniq, counts, inverse = _unique_rows(*cols)
+    assert int(counts.sum()) == 100_000
+    for u, col in zip(uniq, cols, strict=True):
+        np.testing.assert_array_equal(u[inverse], col)
+    assert uniq[0].size == len(set(zip(*(c.tolist() for c in cols), strict=True)))
+
+
 @pytest.mark.parametrize("theta", BG_THETAS)
 def test_bgnbd_weighted_unique_likelihood_equals_per_customer_sum(theta: FloatArray) -> None:
     x, tx, t_big, _ = weekly_customers(2, 20_000)
