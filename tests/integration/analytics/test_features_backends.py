@@ -1,0 +1,105 @@
+"""The customer features give the same table on DuckDB and on Spark.
+
+A small synthetic bank is generated, imported into SQLite and its lake, and the feature
+table is built from the same sources on both engines, as `bankcrm score` builds it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pytest
+from ibis.backends import BaseBackend
+from sqlalchemy.orm import sessionmaker
+
+from bankcrm.analytics import repository
+from bankcrm.analytics.features import FeatureSources, build_features
+from bankcrm.ingest.service import run_import
+from bankcrm.kit import migrate
+from bankcrm.kit.db import make_engine
+from bankcrm.lake.engines import read_transactions, table_from_arrow, to_arrow
+from bankcrm.lake.store import LakeStore
+from bankcrm.synth import generate
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("spark")]
+
+CUSTOMERS = 1_000
+RELATIVE = 1e-9  # floats: sums of the same numbers in another order differ in the last bits
+
+
+@dataclass
+class SmallBank:
+    tables: dict[str, pa.Table]  # the CRM tables the features read, as the pipeline reads them
+    lake: Path
+    as_of: date
+
+
+@pytest.fixture(scope="module")
+def small_bank(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SmallBank]:
+    root = tmp_path_factory.mktemp("small_bank")
+    summary = generate(customers=CUSTOMERS, seed=7, out=root / "extract")
+    engine = make_engine(f"sqlite:///{root / 'bank.db'}")
+    migrate.upgrade(engine)
+    sessions = sessionmaker(bind=engine, expire_on_commit=False)
+    report = run_import(sessions, LakeStore(root / "lake"), root / "extract")
+    assert not report.problems
+    with sessions() as session:
+        tables = {
+            "accounts": repository.accounts(session),
+            "customers": repository.customers(session),
+            "interactions": repository.interactions(session),
+            "cases": repository.cases(session),
+        }
+    engine.dispose()
+    yield SmallBank(tables, root / "lake", summary.as_of)
+
+
+def _features(con: BaseBackend, bank: SmallBank, as_of: date) -> pa.Table:
+    sources = FeatureSources(
+        transactions=read_transactions(con, bank.lake),
+        **{name: table_from_arrow(con, name, table) for name, table in bank.tables.items()},
+    )
+    return to_arrow(con, build_features(sources, as_of)).sort_by("customer_id")
+
+
+def _differences(duck: pa.Table, spark: pa.Table) -> dict[str, str]:
+    """Per column, what differs between the two tables (nothing when identical)."""
+    out = {}
+    for name in duck.column_names:
+        a, b = duck[name], spark[name]
+        if not a.is_null().equals(b.is_null()):
+            out[name] = f"nulls: {a.null_count} on DuckDB, {b.null_count} on Spark"
+        elif pa.types.is_floating(a.type):
+            x = a.to_numpy(zero_copy_only=False)
+            y = b.to_numpy(zero_copy_only=False)
+            close = np.isclose(x, y, rtol=RELATIVE, atol=0.0, equal_nan=True)
+            if not close.all():
+                at = int(np.argmin(close))
+                customer = duck["customer_id"][at]
+                out[name] = (
+                    f"{int((~close).sum())} values, e.g. customer {customer}: "
+                    f"{float(x[at])!r} on DuckDB, {float(y[at])!r} on Spark"
+                )
+        elif not a.equals(b):
+            out[name] = "values"
+    return out
+
+
+def test_features_are_the_same_on_duckdb_and_spark(
+    small_bank: SmallBank, duckdb_backend: BaseBackend, spark_backend: BaseBackend
+) -> None:
+    # Today and the churn snapshot a quarter ago, in one test: one Spark session, one bank.
+    for days_back in (0, 91):
+        as_of = small_bank.as_of - timedelta(days=days_back)
+        duck = _features(duckdb_backend, small_bank, as_of)
+        spark = _features(spark_backend, small_bank, as_of)
+
+        assert duck.num_rows > 0.8 * CUSTOMERS, as_of  # customers with a product open
+        assert spark.schema == duck.schema, as_of
+        assert spark["customer_id"].equals(duck["customer_id"]), as_of
+        assert _differences(duck, spark) == {}, as_of
