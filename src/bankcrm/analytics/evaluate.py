@@ -146,6 +146,10 @@ def _read_csv(path: Path, sep: str) -> LoadedTable:
         if "UTF8" in message or "UTF-8" in message:
             raise UserError(f"{path} is not UTF-8 text: {message}") from exc
         raise UserError(f"cannot read {path} as CSV (separator {sep!r}): {message}") from exc
+    if len(names) < 2:
+        raise UserError(
+            f"{path}: the header has {len(names)} column(s) with separator {sep!r}; is --sep right?"
+        )
     if invalid:
         shown = [
             f"line {number}: expected {expected} fields, got {actual}"
@@ -156,10 +160,6 @@ def _read_csv(path: Path, sep: str) -> LoadedTable:
         raise UserError(
             f"{path}: {len(invalid):,} row(s) cannot be parsed with separator {sep!r} "
             f"({_shown(shown, len(invalid))}); fix or remove them"
-        )
-    if len(names) < 2:
-        raise UserError(
-            f"{path}: the header has {len(names)} column(s) with separator {sep!r}; is --sep right?"
         )
     # Table row i is line i + 2 (header on line 1, blank lines kept as all-missing rows);
     # drop the all-missing rows after remembering where the others came from.
@@ -252,11 +252,17 @@ def evaluate_file(
     folds: int = 5,
     seed: int = 0,
     progress: FoldProgress | None = None,
+    n_threads: int | None = None,
 ) -> EvaluationResult:
-    """Cross-validate the bank's learner on a labelled file and score the pooled predictions."""
+    """Cross-validate the bank's learner on a labelled file and score the pooled predictions.
+
+    `n_threads` caps the learner's OpenMP threads (see TabularLearner).
+    """
     source = Path(path)
     loaded = read_labelled_table(source, sep)
-    return evaluate_table(loaded, target, positive, drop, folds, seed, progress, where=str(source))
+    return evaluate_table(
+        loaded, target, positive, drop, folds, seed, progress, str(source), n_threads
+    )
 
 
 def evaluate_table(
@@ -268,6 +274,7 @@ def evaluate_table(
     seed: int = 0,
     progress: FoldProgress | None = None,
     where: str = "the table",
+    n_threads: int | None = None,
 ) -> EvaluationResult:
     """Stratified k-fold out-of-fold predictions of TabularLearner, then the metrics."""
     if folds < 2:
@@ -302,7 +309,9 @@ def evaluate_table(
     predicted = np.zeros(labels.size)
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     for done, (train, test) in enumerate(splitter.split(np.zeros(labels.size), labels), 1):
-        learner = TabularLearner(seed=seed).fit(features.take(train), labels[train])
+        learner = TabularLearner(seed=seed, n_threads=n_threads).fit(
+            features.take(train), labels[train]
+        )
         predicted[test] = learner.predict_proba(features.take(test))
         if progress is not None:
             progress(done, folds)
