@@ -386,7 +386,7 @@ def run(
     customers: Annotated[int, typer.Option(min=1, help="Size of the demo bank.")] = 5_000,
     seed: Annotated[int, typer.Option(help="Seed of the demo bank.")] = 42,
 ) -> None:
-    """The main job on the embedded default: generate a demo bank once, import it, summarise."""
+    """The main job on the embedded default: generate a demo bank once, import and score it."""
     settings = _settings()
     extract = settings.lake_dir.parent / "extract"
     if (extract / "customers.csv").is_file():
@@ -395,6 +395,7 @@ def run(
         generate(customers=customers, seed=seed, out=extract)
     import_(extract, "extract")
     status(as_json=False)
+    score(as_of=None, churn_model=None)
 
 
 if __name__ == "__main__":  # pragma: no cover

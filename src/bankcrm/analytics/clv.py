@@ -696,7 +696,8 @@ def _simulate_alive(
     death_rate = lam * p
     expo = rng.standard_exponential(shape)
     tau = np.full(shape, np.inf)
-    np.divide(expo, death_rate, out=tau, where=death_rate > 0)
+    with np.errstate(over="ignore"):  # a tiny dropout rate: the customer outlives the horizon
+        np.divide(expo, death_rate, out=tau, where=death_rate > 0)
     died = tau <= horizon
     u = np.minimum(tau, horizon)
     kept = rng.poisson(lam * (1.0 - p) * u)
