@@ -16,7 +16,8 @@ Input rules (each broken rule is a UserError that says what and where):
   not dropped: a missing outcome usually means a broken extract, and dropping rows
   silently changes the population being evaluated. Remove them first if intended.
 - The positive value is matched exactly as text, or numerically when both it and the
-  target column are numbers ("1" matches 1.0).
+  target column are numbers ("1" matches 1.0); a boolean target matches true/false in any
+  case, or 1/0.
 """
 
 from __future__ import annotations
@@ -221,9 +222,10 @@ def _target_labels(loaded: LoadedTable, target: str, positive: str, where: str) 
             f"{seen[0][1]:,} rows): there is nothing to predict"
         )
     text = column.cast(pa.large_string())
-    labels = np.asarray(pc.equal(text, positive).to_numpy(zero_copy_only=False), dtype=np.bool_)
+    wanted = positive.lower() if pa.types.is_boolean(column.type) else positive  # True -> true
+    labels = np.asarray(pc.equal(text, wanted).to_numpy(zero_copy_only=False), dtype=np.bool_)
     number = _as_number(positive)
-    if not labels.any() and number is not None and kind_is_numeric(column):
+    if not labels.any() and number is not None and _is_numeric(column):
         values = np.asarray(
             column.cast(pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64
         )
@@ -235,7 +237,7 @@ def _target_labels(loaded: LoadedTable, target: str, positive: str, where: str) 
     return labels
 
 
-def kind_is_numeric(column: pa.ChunkedArray) -> bool:
+def _is_numeric(column: pa.ChunkedArray) -> bool:
     t = column.type
     return bool(pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_boolean(t))
 

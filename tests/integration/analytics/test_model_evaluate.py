@@ -77,6 +77,7 @@ def test_bank_churners(tmp_path: Path) -> None:
         tmp_path,
     )
     assert run.returncode == 0, run.stderr
+    assert run.stderr == ""  # no warnings, no progress bar off a terminal
     figures = json.loads(run.stdout)
     assert figures.keys() >= KEYS
     assert figures["n_rows"] == 10_127 and figures["positives"] == 1_627
@@ -99,6 +100,7 @@ def test_bank_marketing(tmp_path: Path) -> None:
         tmp_path,
     )
     assert run.returncode == 0, run.stderr
+    assert run.stderr == ""  # no warnings, no progress bar off a terminal
     figures = json.loads(run.stdout)
     assert figures.keys() >= KEYS
     assert figures["n_rows"] == 41_188 and figures["positives"] == 4_640
@@ -174,8 +176,11 @@ def test_tab_separator_and_parquet(tmp_path: Path) -> None:
     result = evaluate_file(tmp_path / "history.parquet", "left", "1")
     assert result.n_rows == 200 and result.positives == int(table.column("left").to_numpy().sum())
     assert result.roc_auc > 0.7
-    # "1.0" matches the integer 1 numerically.
+    # "1.0" matches the integer 1 numerically; a boolean target matches True in any case.
     assert evaluate_file(tmp_path / "history.parquet", "left", "1.0") == result
+    flags = table.set_column(1, "left", table.column("left").cast(pa.bool_()))
+    pq.write_table(flags, tmp_path / "flags.parquet")
+    assert evaluate_file(tmp_path / "flags.parquet", "left", "True") == result
 
 
 BAD_CASES: list[tuple[str, str, list[str], str]] = [

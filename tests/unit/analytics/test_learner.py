@@ -317,8 +317,9 @@ def test_reasons_on_100k_rows_by_60_columns_are_fast() -> None:
     y = rng.random(n) < expit(2 * x0 + 1.5 * (c0 == "v3") - 1.5)
     table = pa.table(columns)
     learner = TabularLearner(n_threads=1).fit(table.slice(0, 20_000), y[:20_000])
-    start = time.perf_counter()
+    # CPU time, not wall-clock: the test machine's cores are shared with other jobs.
+    start = time.process_time()
     reasons = learner.reasons(table)
-    seconds = time.perf_counter() - start
+    seconds = time.process_time() - start
     assert len(reasons) == n
-    assert seconds < 60, f"reasons took {seconds:.1f} s"  # about 5 s on an idle 2-core box
+    assert seconds < 45, f"reasons took {seconds:.1f} s of CPU"  # measured: 13.5 s
