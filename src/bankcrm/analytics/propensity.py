@@ -1,0 +1,318 @@
+"""Per-product propensity: who opens product P in the next six months, from history.
+
+Training is time-based. The caller passes the feature table as of a snapshot date (as a
+rule `as_of - 182 days`); the label of a customer for product P is "opened a holding of P
+in (snapshot, snapshot + 182 days]" (`opened_on` in that window, from the accounts table),
+and only customers who did not hold P on the snapshot are rows of P's training set. So a
+score is the probability of taking P within the next 182 days (six months) for a customer
+who does not hold it today.
+
+Sampling: all positives and at most `max_negatives` negatives (a seeded random sample) per
+product. Kept negatives carry the weight (all negatives / kept negatives), which the learner
+uses both in the booster and in its held-out calibration, so predicted probabilities are on
+the scale of the whole population, not of the sample.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from bankcrm.analytics.learner import TabularLearner
+
+HORIZON_DAYS = 182  # the propensity horizon: six months
+NOT_FEATURES = frozenset(
+    {
+        "customer_id",  # an id
+        "first_opened_day",  # days since 1970: drifts between training and scoring dates
+        "marketing_consent",  # consent decides whether we may offer, not what is likely
+        "profiling_consent",
+    }
+)
+AS_CATEGORY = frozenset({"branch_id"})  # numeric ids whose numbers mean nothing
+MAX_CATEGORIES = 50  # text columns with more distinct values are left out
+
+
+class Learner(Protocol):
+    """What the propensity models need from a classifier (TabularLearner has it)."""
+
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> Any: ...
+    def predict_proba(self, X: Any) -> npt.NDArray[np.float64]: ...
+    def reasons(
+        self, X: Any, reference: Any = None, top: int = 3
+    ) -> list[list[tuple[str, float]]]: ...
+
+
+def make_learner(seed: int, threads: int | None = None) -> Learner:
+    """The one place that chooses the classifier."""
+    return TabularLearner(seed=seed, n_threads=threads)
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    horizon_days: int = HORIZON_DAYS
+    min_positives: int = 40  # fewer positives: no model and no offers for the product
+    max_negatives: int = 50_000
+    profiling_consent_only: bool = True  # train only on customers who consent to profiling
+    seed: int = 0
+    threads: int | None = None  # the learner's OpenMP threads (fit, score, reasons); 1 on a
+    # machine whose cores other processes share
+
+
+@dataclass
+class ProductModel:
+    product_id: int
+    learner: Learner
+    positives: int
+    negatives: int  # all negatives in the training window
+    negatives_kept: int
+    medians: dict[str, float]  # training medians: "high" or "low" in the explanations
+
+
+@dataclass
+class PropensityModels:
+    """One model per product with enough positives; `skipped` maps the others to theirs."""
+
+    columns: tuple[str, ...]
+    snapshot: date
+    horizon_days: int
+    models: dict[int, ProductModel] = field(default_factory=dict)
+    skipped: dict[int, int] = field(default_factory=dict)
+
+
+# --- holdings and labels -----------------------------------------------------------------
+
+
+def _day(values: pd.Series) -> npt.NDArray[np.int64]:
+    """Dates (date objects, datetimes or strings; missing = never) as days since 1970."""
+    days = pd.to_datetime(values, errors="coerce").to_numpy(dtype="datetime64[D]")
+    never = np.iinfo(np.int64).max
+    out = np.asarray(days.astype(np.int64), dtype=np.int64)
+    out[np.isnat(days)] = never
+    return out
+
+
+def _epoch(d: date) -> int:
+    return (d - date(1970, 1, 1)).days
+
+
+def open_holdings(accounts: pd.DataFrame, on: date) -> pd.DataFrame:
+    """(customer_id, product_id) of every product a customer holds open on the day."""
+    day = _epoch(on)
+    opened, closed = _day(accounts["opened_on"]), _day(accounts["closed_on"])
+    rows = (opened <= day) & (closed > day)
+    return _pairs(accounts.loc[rows])
+
+
+def openings(accounts: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
+    """(customer_id, product_id) of holdings opened in the half-open window (start, end]."""
+    opened = _day(accounts["opened_on"])
+    rows = (opened > _epoch(start)) & (opened <= _epoch(end))
+    return _pairs(accounts.loc[rows])
+
+
+def _pairs(accounts: pd.DataFrame) -> pd.DataFrame:
+    pairs = accounts[["customer_id", "product_id"]].drop_duplicates()
+    return pairs.astype({"customer_id": "int64", "product_id": "int64"}).reset_index(drop=True)
+
+
+def pair_key(customer_id: npt.ArrayLike, product_id: npt.ArrayLike) -> npt.NDArray[np.int64]:
+    """One int64 per (customer, product): fast set membership with np.isin."""
+    return np.asarray(customer_id, dtype=np.int64) * 1_000_003 + np.asarray(product_id, np.int64)
+
+
+# --- feature columns ---------------------------------------------------------------------
+
+
+def model_columns(features: pd.DataFrame) -> tuple[str, ...]:
+    """Numeric, boolean and low-cardinality text columns, minus ids and consent flags."""
+    columns = []
+    for name in features.columns:
+        if name in NOT_FEATURES:
+            continue
+        dtype = features[name].dtype
+        numeric = pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
+        categorical = name in AS_CATEGORY or not numeric
+        if categorical and features[name].nunique(dropna=True) > MAX_CATEGORIES:
+            continue
+        columns.append(str(name))
+    return tuple(columns)
+
+
+def model_frame(features: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """The learner's input: the chosen columns, ids as text categories, flags as 0/1."""
+    frame = features.loc[:, list(columns)].copy()
+    for name in columns:
+        series = frame[name]
+        if name in AS_CATEGORY:
+            frame[name] = series.astype("Int64").astype("string")
+        elif pd.api.types.is_bool_dtype(series.dtype):
+            frame[name] = series.astype("float64")
+        elif not pd.api.types.is_numeric_dtype(series.dtype):
+            frame[name] = series.astype("string")
+    return frame.reset_index(drop=True)
+
+
+def _medians(frame: pd.DataFrame) -> dict[str, float]:
+    numeric = frame.select_dtypes(include="number")
+    return {str(k): float(v) for k, v in numeric.median(skipna=True).items() if pd.notna(v)}
+
+
+# --- training ----------------------------------------------------------------------------
+
+
+def training_sets(
+    features: pd.DataFrame,
+    accounts: pd.DataFrame,
+    snapshot: date,
+    product_ids: Iterable[int],
+    horizon_days: int = HORIZON_DAYS,
+) -> Iterable[tuple[int, npt.NDArray[np.intp], npt.NDArray[np.bool_]]]:
+    """Per product: (product_id, feature rows not holding it on the snapshot, opened label)."""
+    customers = features["customer_id"].to_numpy(dtype=np.int64)
+    held = open_holdings(accounts, snapshot)
+    opened = openings(accounts, snapshot, snapshot + timedelta(days=horizon_days))
+    held_keys = pair_key(held["customer_id"], held["product_id"])
+    opened_keys = pair_key(opened["customer_id"], opened["product_id"])
+    for product_id in product_ids:
+        keys = pair_key(customers, np.full(customers.size, product_id))
+        rows = np.flatnonzero(~np.isin(keys, held_keys))
+        yield int(product_id), rows, np.isin(keys[rows], opened_keys)
+
+
+def train_propensity(
+    features: pd.DataFrame,
+    accounts: pd.DataFrame,
+    snapshot: date,
+    product_ids: Iterable[int] | None = None,
+    config: TrainingConfig | None = None,
+) -> PropensityModels:
+    """One model per product, from features as of `snapshot` and openings after it.
+
+    `features`: the feature table as of `snapshot` (bankcrm.analytics.features), one row per
+    customer. `accounts`: every holding (customer_id, product_id, opened_on, closed_on).
+    `product_ids`: the products to model (default: every product in `accounts`).
+    """
+    config = config or TrainingConfig()
+    if config.profiling_consent_only and "profiling_consent" in features.columns:
+        features = features.loc[features["profiling_consent"].fillna(False).astype(bool)]
+    features = features.reset_index(drop=True)
+    columns = model_columns(features)
+    frame = model_frame(features, columns)
+    if product_ids is None:
+        product_ids = sorted(int(p) for p in accounts["product_id"].unique())
+    result = PropensityModels(columns, snapshot, config.horizon_days)
+    sets = training_sets(features, accounts, snapshot, product_ids, config.horizon_days)
+    for product_id, rows, label in sets:
+        positives = int(label.sum())
+        if positives < config.min_positives or positives == label.size:
+            result.skipped[product_id] = positives
+            continue
+        rng = np.random.default_rng([config.seed, product_id])
+        negative_rows = np.flatnonzero(~label)
+        kept = negative_rows
+        if negative_rows.size > config.max_negatives:
+            kept = np.sort(rng.choice(negative_rows, config.max_negatives, replace=False))
+        sample = np.sort(np.concatenate([np.flatnonzero(label), kept]))
+        weight = np.where(label[sample], 1.0, negative_rows.size / kept.size)
+        x = frame.iloc[rows[sample]].reset_index(drop=True)
+        learner = make_learner(config.seed, config.threads)
+        learner.fit(x, label[sample], sample_weight=weight)
+        result.models[product_id] = ProductModel(
+            product_id=product_id,
+            learner=learner,
+            positives=positives,
+            negatives=int(negative_rows.size),
+            negatives_kept=int(kept.size),
+            medians=_medians(x),
+        )
+    return result
+
+
+# --- scoring -----------------------------------------------------------------------------
+
+
+def score_propensity(
+    models: PropensityModels,
+    features_now: pd.DataFrame,
+    holdings_now: pd.DataFrame,
+    pairs: pd.DataFrame | None = None,
+    profiling_consent_only: bool = True,
+) -> pd.DataFrame:
+    """P(opens the product within the next `horizon_days`) for every product not held.
+
+    `holdings_now`: (customer_id, product_id) open today (see `open_holdings`). `pairs`:
+    optionally only these (customer_id, product_id) candidates, e.g. the suitable ones.
+    Customers without profiling consent are not scored unless `profiling_consent_only`
+    is False. Returns (customer_id, product_id, propensity), sorted by product, customer.
+    """
+    features = features_now
+    if profiling_consent_only and "profiling_consent" in features.columns:
+        features = features.loc[features["profiling_consent"].fillna(False).astype(bool)]
+    features = features.reset_index(drop=True)
+    customers = features["customer_id"].to_numpy(dtype=np.int64)
+    frame = model_frame(features, models.columns)
+    held = pair_key(holdings_now["customer_id"], holdings_now["product_id"])
+    wanted = None if pairs is None else pair_key(pairs["customer_id"], pairs["product_id"])
+    parts = []
+    for product_id, model in sorted(models.models.items()):
+        keys = pair_key(customers, np.full(customers.size, product_id))
+        keep = ~np.isin(keys, held)
+        if wanted is not None:
+            keep &= np.isin(keys, wanted)
+        rows = np.flatnonzero(keep)
+        if rows.size == 0:
+            continue
+        p = model.learner.predict_proba(frame.iloc[rows].reset_index(drop=True))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "customer_id": customers[rows],
+                    "product_id": np.full(rows.size, product_id, dtype=np.int64),
+                    "propensity": np.asarray(p, dtype=np.float64),
+                }
+            )
+        )
+    if not parts:
+        return pd.DataFrame(
+            {
+                "customer_id": pd.Series(dtype="int64"),
+                "product_id": pd.Series(dtype="int64"),
+                "propensity": pd.Series(dtype="float64"),
+            }
+        )
+    return pd.concat(parts, ignore_index=True)
+
+
+def model_summary(models: PropensityModels, names: Mapping[int, str] | None = None) -> pd.DataFrame:
+    """One row per product: modelled or skipped, with its training counts."""
+    names = names or {}
+    rows = [
+        {
+            "product_id": pid,
+            "product": names.get(pid, str(pid)),
+            "modelled": True,
+            "positives": m.positives,
+            "negatives": m.negatives,
+            "negatives_kept": m.negatives_kept,
+        }
+        for pid, m in models.models.items()
+    ]
+    rows += [
+        {
+            "product_id": pid,
+            "product": names.get(pid, str(pid)),
+            "modelled": False,
+            "positives": n,
+            "negatives": 0,
+            "negatives_kept": 0,
+        }
+        for pid, n in models.skipped.items()
+    ]
+    return pd.DataFrame(rows).sort_values("product_id", ignore_index=True)
