@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     duckdb_memory_limit: str = "6GB"
     policy_file: Path | None = None  # TOML; None means the built-in defaults (docs/models.md)
     models_dir: Path = Path("./var/models")
+    analytics_threads: int | None = None  # threads for DuckDB and model training; None: all cores
 
 
 @lru_cache(maxsize=1)

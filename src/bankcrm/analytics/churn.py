@@ -120,7 +120,11 @@ def _rounded(rows: Sequence[Any]) -> list[dict[str, Any]]:
 
 
 def train_churn(
-    as_of: date, train: Sequence[Snapshot], test: Snapshot, seed: int = 0
+    as_of: date,
+    train: Sequence[Snapshot],
+    test: Snapshot,
+    seed: int = 0,
+    n_threads: int | None = None,
 ) -> ChurnModel:
     """Fit on `train`, measure on `test` (later in time), refit on all for scoring."""
     x_train, y_train, w_train = _stack(train, seed)
@@ -129,11 +133,13 @@ def train_churn(
             "too few churners in the history to train a churn model "
             f"(training: {int(y_train.sum())}, test: {int(test.churned.sum())})"
         )
-    holdout = TabularLearner(seed=seed).fit(x_train, y_train, sample_weight=w_train)
+    holdout = TabularLearner(seed=seed, n_threads=n_threads).fit(
+        x_train, y_train, sample_weight=w_train
+    )
     y_test = test.churned
     p_test = holdout.predict_proba(model_frame(test.features))
     x_all, y_all, w_all = _stack([test, *train], seed)
-    final = TabularLearner(seed=seed).fit(x_all, y_all, sample_weight=w_all)
+    final = TabularLearner(seed=seed, n_threads=n_threads).fit(x_all, y_all, sample_weight=w_all)
     columns = [c for c in x_all.columns]
     card: dict[str, Any] = {
         "model": "churn",

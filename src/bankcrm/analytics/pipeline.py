@@ -195,7 +195,9 @@ def _churn_model(
         snapshots.append(churn.Snapshot(cutoff, frame, churned))
         progress.advance(1)
     progress.end_file()
-    model = churn.train_churn(as_of, snapshots[1:], snapshots[0])
+    model = churn.train_churn(
+        as_of, snapshots[1:], snapshots[0], n_threads=settings.analytics_threads
+    )
     churn.save_model(model, settings.models_dir)
     return model
 

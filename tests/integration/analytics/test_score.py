@@ -103,7 +103,7 @@ def scored(
         )
         report = run_import(sessions, LakeStore(tmp / "lake"), extract.folder)
         assert not report.problems
-        settings = Settings(lake_dir=tmp / "lake", models_dir=tmp / "models")
+        settings = Settings(lake_dir=tmp / "lake", models_dir=tmp / "models", analytics_threads=1)
         earlier_day = extract.as_of - timedelta(days=91)
         run_scoring(settings, sessions, Policy(), earlier_day)
         run_scoring(settings, sessions, Policy(), extract.as_of)
@@ -199,7 +199,9 @@ class Bank:
 def bank(sessions: sessionmaker[Session], extract: Extract, tmp_path: Path) -> Bank:
     report = run_import(sessions, LakeStore(tmp_path / "lake"), extract.folder)
     assert not report.problems
-    settings = Settings(lake_dir=tmp_path / "lake", models_dir=tmp_path / "models")
+    settings = Settings(
+        lake_dir=tmp_path / "lake", models_dir=tmp_path / "models", analytics_threads=1
+    )
     return Bank(sessions, settings, extract.as_of)
 
 
