@@ -81,6 +81,11 @@ SPARK_LOCAL = {
     "spark.driver.host": "127.0.0.1",
     "spark.driver.bindAddress": "127.0.0.1",
     "spark.ui.enabled": "false",
+}
+# Defaults for a local Spark that a spark-defaults.conf may change. Spark's own 1 GB heap
+# runs out of memory on the features of 100,000 customers; 4 GB is enough for them.
+SPARK_LOCAL_DEFAULTS = {
+    "spark.driver.memory": "4g",
     "spark.sql.shuffle.partitions": "8",
 }
 # Spark logs through log4j2 to the console; without a configuration it prints its default
@@ -122,8 +127,10 @@ def connect_spark(
     """A Spark session on `master` (local[N], spark://host:7077, yarn, k8s://...), in ibis.
 
     With a local master Spark runs inside this process's JVM, reachable only on
-    127.0.0.1. For a cluster, everything but the SQL semantics (`SPARK_SEMANTICS`) comes
-    from the cluster's `spark-defaults.conf` (`$SPARK_CONF_DIR`); `conf` overrides both.
+    127.0.0.1, with `SPARK_LOCAL_DEFAULTS` unless the spark-defaults.conf sets them; it owns
+    `spark.driver.extraJavaOptions` (add your own in `spark.driver.defaultJavaOptions`).
+    For a cluster, everything but the SQL semantics (`SPARK_SEMANTICS`) comes from the
+    spark-defaults.conf in `$SPARK_CONF_DIR`. `conf` overrides all of these.
     Re-uses the process's active session if there is one (Spark allows one per process).
     """
     try:
@@ -137,7 +144,10 @@ def connect_spark(
     local = master == "local" or master.startswith("local[")
     settings = dict(SPARK_SEMANTICS)
     if local:
-        settings.update(SPARK_LOCAL)
+        configured = spark_defaults()
+        settings.update(
+            {k: v for k, v in SPARK_LOCAL_DEFAULTS.items() if k not in configured} | SPARK_LOCAL
+        )
         # The driver JVM is started by this process: quiet logs, UTC, Python workers (if a
         # query needs any) on this interpreter. Environment first, so Spark sees it at launch.
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
@@ -163,6 +173,26 @@ def connect_spark(
             session.conf.set(key, value)  # also when an existing session was re-used
     log.info("Spark session on %s started in %.1f s", master, time.perf_counter() - started)
     return ibis.pyspark.connect(session)
+
+
+_PROPERTY_KEY = re.compile(r"^\s*([^\s=:#!][^\s=:]*)")  # Java properties: key, then = : or blank
+
+
+def spark_defaults() -> set[str]:
+    """The keys set in the spark-defaults.conf that Spark will read at start-up, if any."""
+    folder = os.environ.get("SPARK_CONF_DIR")
+    if folder is None:
+        home = os.environ.get("SPARK_HOME")
+        if home is None:
+            import pyspark  # its wheel is SPARK_HOME when none is set
+
+            home = str(Path(pyspark.__file__).parent)
+        folder = str(Path(home) / "conf")
+    path = Path(folder) / "spark-defaults.conf"
+    if not path.is_file():
+        return set()
+    keys = (_PROPERTY_KEY.match(line) for line in path.read_text().splitlines())
+    return {match.group(1) for match in keys if match}
 
 
 def _java() -> str:
