@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.csv as pacsv
 from sqlalchemy import Float, Select, cast, func, select
 from sqlalchemy.orm import Session
 
@@ -35,26 +36,60 @@ def _as_date(column: Any, session: Session) -> Any:
 
 
 def _fetch(session: Session, query: Select[Any], schema: pa.Schema) -> pa.Table:
-    """Runs `query` and builds an Arrow table with `schema`, a chunk of rows at a time."""
-    result = session.execute(query)
-    batches = []
-    while rows := result.fetchmany(FETCH_ROWS):
-        columns = list(zip(*rows, strict=True))
-        batches.append(
-            pa.record_batch(
-                [_array(values, field.type) for values, field in zip(columns, schema, strict=True)],
-                schema=schema,
-            )
-        )
+    """Runs `query` and returns its rows as an Arrow table with `schema`.
+
+    PostgreSQL streams the rows as CSV through COPY, parsed by Arrow in C++; SQLite rows
+    come from the driver's cursor a chunk at a time, a column at a time.
+    """
+    connection = session.connection()
+    sql = str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    if connection.dialect.name == "postgresql":
+        return _copy_csv(driver, sql, schema)
+    cursor = driver.cursor()
+    try:
+        cursor.execute(sql)
+        batches = []
+        while rows := cursor.fetchmany(FETCH_ROWS):
+            columns = list(zip(*rows, strict=True))
+            arrays = [_array(v, f.type) for v, f in zip(columns, schema, strict=True)]
+            batches.append(pa.record_batch(arrays, schema=schema))
+    finally:
+        cursor.close()
     return pa.Table.from_batches(batches, schema=schema)
 
 
+def _copy_csv(driver: Any, sql: str, schema: pa.Schema) -> pa.Table:
+    buffer = bytearray()
+    with (
+        driver.cursor() as cursor,
+        cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)") as copy,
+    ):
+        for block in copy:
+            buffer += block
+    if not buffer:
+        return schema.empty_table()
+    return pacsv.read_csv(
+        pa.py_buffer(bytes(buffer)),
+        read_options=pacsv.ReadOptions(column_names=schema.names),
+        convert_options=pacsv.ConvertOptions(
+            column_types=schema,
+            strings_can_be_null=True,
+            true_values=["t"],
+            false_values=["f"],
+        ),
+    )
+
+
 def _array(values: Sequence[Any], type_: pa.DataType) -> pa.Array:
-    """Arrow array of `type_`; text dates and timestamps (SQLite) are parsed by Arrow."""
+    """Arrow array of `type_`; SQLite's text dates and 0/1 booleans are converted by Arrow."""
     if pa.types.is_date(type_) or pa.types.is_timestamp(type_):
         sample = next((v for v in values if v is not None), None)
         if isinstance(sample, str):
             return pa.array(values, pa.string()).cast(type_)
+    if pa.types.is_boolean(type_):
+        return pa.array(values).cast(type_)
     return pa.array(values, type_)
 
 
