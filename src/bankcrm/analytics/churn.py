@@ -246,9 +246,15 @@ class ChurnScores:
 
 
 def score_churn(
-    model: ChurnModel, features: pd.DataFrame, reasons_for_top: float = 0.3
+    model: ChurnModel,
+    features: pd.DataFrame,
+    reasons_for_top: float = 0.1,
+    max_reasons: int = 100_000,
 ) -> ChurnScores:
-    """Probabilities for all; reasons in words for the riskiest share (the ones managers see).
+    """Probabilities for all; reasons in words for the riskiest (the ones managers call).
+
+    Reasons cost one prediction per candidate feature, so they are found for the riskiest
+    `reasons_for_top` share, at most `max_reasons` customers.
 
     Refuses (UserError from the learner) a feature table whose schema differs from the
     model's: a model trained on other features would score garbage silently.
@@ -257,8 +263,8 @@ def score_churn(
     probability = model.learner.predict_proba(frame)
     reasons: list[list[str]] = [[] for _ in range(len(frame))]
     if len(frame):
-        cut = np.quantile(probability, 1 - reasons_for_top)
-        chosen = np.flatnonzero(probability >= cut)
+        count = min(max(int(len(frame) * reasons_for_top), 1), max_reasons)
+        chosen = np.sort(np.argsort(-probability, kind="stable")[:count])
         found = model.learner.reasons(frame.iloc[chosen], top=3)
         for row, pairs in zip(chosen.tolist(), found, strict=True):
             reasons[row] = [describe(name, frame[name].iat[row]) for name, _ in pairs]
