@@ -120,15 +120,25 @@ def run_scoring(
     """Score every customer with an open product on `as_of` and store the results."""
     progress = progress or _Quiet()
     started = time.perf_counter()
+    laps: dict[str, float] = {}
+    last = [started]
+
+    def lap(name: str) -> None:
+        now = time.perf_counter()
+        laps[name] = round(now - last[0], 3)
+        last[0] = now
+
     steps = ["features", "contribution", "churn", "lifetime value", "tiers", "write"]
     progress.start_file("reading the CRM tables and the lake", 1)
     engine = _open_engine(settings, sessions)
+    lap("read")
     progress.end_file()
     progress.start_file("scoring", len(steps))
     features = engine.features(as_of)
     if features.empty:
         raise UserError(f"no customer has an open product on {as_of}: nothing to score")
     progress.advance(1)
+    lap("features")
 
     src = engine.sources
     terms = table_from_arrow(engine.con, "policy_terms", profitability.category_terms_table(policy))
@@ -149,6 +159,7 @@ def run_scoring(
     scored = features.merge(value, on="customer_id", how="left")
     contribution = scored["contribution"].to_numpy(dtype=float)
     progress.advance(1)
+    lap("contribution")
 
     if churn_model_file is not None:
         model = churn.load_model(churn_model_file)
@@ -156,14 +167,17 @@ def run_scoring(
         model = _churn_model(engine, src.accounts, as_of, settings, progress)
     churn_scores = churn.score_churn(model, scored[features.columns])
     progress.advance(1)
+    lap("churn")
 
     life = lifetime_values(scored, contribution, policy)
     progress.advance(1)
+    lap("lifetime value")
     tiering = tiers.assign_tiers(
         contribution, life["forward_value"], policy.tiering, policy.currency
     )
     concentration = tiers.pareto(contribution)
     progress.advance(1)
+    lap("tiers")
 
     results = pd.DataFrame(
         {
@@ -187,6 +201,7 @@ def run_scoring(
         }
     )
     facts = _facts(results, concentration, tiering, model, life["fits"])
+    facts["step_seconds"] = laps
     seconds = time.perf_counter() - started
     with sessions() as session:
         run_id = score_repository.replace_results(
