@@ -12,6 +12,13 @@ central moment t = sum q(1-q)(1-2q). The interval uses the Cornish-Fisher quanti
 m + sd * (z + g (z^2 - 1) / 6), g = t / sd^3 (the normal quantile corrected for the skew
 that small counts have), clipped at 0.
 
+Trend (optional): the models learn the average take-up over their six-month label window.
+When take-up is growing, the next quarter runs above that average. `uptake_trend` fits the
+quarter-on-quarter growth g of openings by established customers over the last quarters
+and returns f = 2 g^2 / (1 + g), the factor that carries the window's average level
+(Q1 + Q2) / 2 to the next quarter's level Q2 g; `ForecastConfig.level` multiplies every q
+by it (1.0: no trend, the default).
+
 For comparison the table carries the openings observed in the last quarter and in the same
 quarter a year before (by the customer's current segment and branch). The backtest scores
 customers as of a past date, forecasts the quarter after it and compares with what they
@@ -20,6 +27,7 @@ actually opened, next to the naive forecast "same as the quarter before".
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -28,7 +36,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy.stats import norm
 
-from bankcrm.analytics.propensity import HORIZON_DAYS, openings, pair_key
+from bankcrm.analytics.propensity import HORIZON_DAYS, open_holdings, openings, pair_key
 
 QUARTER_DAYS = 91
 YEAR_DAYS = 364  # 52 weeks: the same quarter a year ago starts on the same weekday
@@ -41,6 +49,7 @@ class ForecastConfig:
     interval: float = 0.9  # central probability of the interval
     quarter_days: int = QUARTER_DAYS
     horizon_days: int = HORIZON_DAYS  # the horizon of the propensities
+    level: float = 1.0  # trend factor on every quarter probability (see uptake_trend)
 
 
 def quarter_probability(
@@ -49,6 +58,37 @@ def quarter_probability(
     """Probability within `quarter_days` from one within `horizon_days` (constant hazard)."""
     clipped = np.clip(np.asarray(p, dtype=np.float64), 0.0, 1.0)
     return np.asarray(1.0 - (1.0 - clipped) ** (quarter_days / horizon_days), dtype=np.float64)
+
+
+def uptake_trend(
+    accounts: pd.DataFrame,
+    made_on: date,
+    product_ids: Sequence[int] | None = None,
+    quarters: int = 4,
+    quarter_days: int = QUARTER_DAYS,
+) -> float:
+    """The trend factor f = 2 g^2 / (1 + g) for a forecast made on `made_on`.
+
+    g is the quarter-on-quarter growth of openings (of `product_ids`) by established
+    customers, from a log-linear fit over the last `quarters` quarters; a customer is
+    established in a quarter when they held something at its start (new customers' first
+    products are growth of the customer base, not of take-up). 1.0 when a quarter has none.
+    """
+    quarter = timedelta(days=quarter_days)
+    counts = []
+    for k in range(quarters, 0, -1):
+        begin = made_on - k * quarter
+        established = open_holdings(accounts, begin)["customer_id"].unique()
+        opened = openings(accounts, begin, begin + quarter)
+        keep = opened["customer_id"].isin(established)
+        if product_ids is not None:
+            keep &= opened["product_id"].isin(product_ids)
+        counts.append(int(keep.sum()))
+    if min(counts) == 0 or quarters < 2:
+        return 1.0
+    slope = np.polyfit(np.arange(quarters), np.log(counts), 1)[0]
+    g = float(np.exp(slope))
+    return 2 * g * g / (1 + g)
 
 
 def _with_cells(frame: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:
@@ -70,6 +110,7 @@ def forecast_uptake(
     """
     config = config or ForecastConfig()
     q = quarter_probability(scores["propensity"], config.horizon_days, config.quarter_days)
+    q = np.clip(q * config.level, 0.0, 1.0)
     frame = _with_cells(scores[["customer_id", "product_id"]], groups)
     frame = frame.assign(q=q, v=q * (1 - q), t=q * (1 - q) * (1 - 2 * q))
     cells = frame.groupby(CELL, as_index=False).agg(

@@ -3,9 +3,11 @@
 expected value = propensity (probability of taking the product within six months)
                  x product margin (annual contribution of one holding of the product).
 A customer keeps the `top_n` offers with the highest expected value (ties: lower
-product_id first), at most one per product category, and none whose expected value is not
-positive. The explanation names the product, the propensity, the model's top reasons in
-words (`offer_phrases`) and the annual value of one holding.
+product_id first), at most one per product category, none whose expected value is not
+positive and none below `min_propensity` (an offer a customer is very unlikely to take is
+not worth a manager's call: no offer is a valid answer). The explanation names the
+product, the propensity, the model's top reasons in words (`offer_phrases`) and the annual
+value of one holding.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ OFFER_COLUMNS = (
 @dataclass(frozen=True)
 class OfferConfig:
     top_n: int = 3
+    min_propensity: float = 0.01  # within the six-month horizon
     one_per_category: bool = True
     reasons: int = 2  # reasons named in the explanation
     currency: str = "CZK"
@@ -59,7 +62,9 @@ def rank_offers(
     margin = scores["product_id"].map(lambda p: product_margin.get(int(p), np.nan))
     ranked = scores.assign(margin=margin.astype("float64"))
     ranked = ranked.assign(expected_value=ranked["propensity"] * ranked["margin"])
-    ranked = ranked.loc[ranked["expected_value"] > 0]
+    ranked = ranked.loc[
+        (ranked["expected_value"] > 0) & (ranked["propensity"] >= config.min_propensity)
+    ]
     ranked = ranked.sort_values(
         ["customer_id", "expected_value", "product_id"],
         ascending=[True, False, True],

@@ -15,6 +15,7 @@ from bankcrm.analytics.forecast import (
     forecast_uptake,
     observed_uptake,
     quarter_probability,
+    uptake_trend,
 )
 
 AS_OF = date(2026, 9, 30)
@@ -162,3 +163,21 @@ def test_backtest_of_a_well_calibrated_forecast() -> None:
     assert result.naive_wape > 0
     assert set(result.products["product_id"]) == {1, 2, 3}
     assert result.products["error"].abs().max() < 0.15
+
+
+def test_trend_factor_from_growing_take_up_by_established_customers() -> None:
+    made_on = AS_OF
+    rows = [(c, 1, made_on - timedelta(days=800)) for c in range(1, 2_001)]  # established
+    growth = 1.2
+    for k in range(4, 0, -1):  # quarters before made_on: 100, 120, 144, 172.8 openings
+        start = made_on - k * QUARTER
+        count = round(100 * growth ** (4 - k))
+        rows += [(c, 2, start + timedelta(days=10)) for c in range(1, count + 1)]
+    rows += [(5_000 + c, 2, made_on - timedelta(days=5)) for c in range(500)]  # new customers
+    f = uptake_trend(_accounts(rows), made_on, [2])
+    assert f == pytest.approx(2 * growth**2 / (1 + growth), rel=0.01)
+    assert uptake_trend(_accounts(rows), made_on, [3]) == 1.0  # nothing to compare
+    scores = pd.DataFrame({"customer_id": [1], "product_id": [2], "propensity": [0.75]})
+    groups = pd.DataFrame({"customer_id": [1], "segment_id": [1], "branch_id": [1]})
+    table = forecast_uptake(scores, groups, ForecastConfig(level=1.5))
+    assert table["expected"].iloc[0] == pytest.approx(0.75)

@@ -272,6 +272,9 @@ def test_ranking_by_expected_value_one_per_category_top_n() -> None:
     assert 2 in set(everything["product_id"]) and 5 not in set(everything["product_id"])
     unpriced = rank_offers(scores, {3: 100.0}, products)
     assert set(unpriced["product_id"]) == {3}
+    likely = rank_offers(scores, margin, products, OfferConfig(top_n=9, min_propensity=0.1))
+    assert set(likely["product_id"]) == {1, 3}  # 4 (1%) and 3 for customer 1 (5%) dropped
+    assert len(likely[likely["customer_id"] == 1]) == 1
 
 
 def test_explanation_line_names_product_chance_reasons_and_value() -> None:
