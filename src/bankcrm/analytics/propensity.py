@@ -123,11 +123,26 @@ def _pairs(accounts: pd.DataFrame) -> pd.DataFrame:
 
 
 def pair_key(customer_id: npt.ArrayLike, product_id: npt.ArrayLike) -> npt.NDArray[np.int64]:
-    """One int64 per (customer, product): fast set membership with np.isin."""
+    """One int64 per (customer, product): set membership of pairs with np.isin."""
     return np.asarray(customer_id, dtype=np.int64) * 1_000_003 + np.asarray(product_id, np.int64)
 
 
 # --- feature columns ---------------------------------------------------------------------
+
+
+def pair_matrix(
+    customer_ids: npt.ArrayLike, product_ids: npt.ArrayLike, pairs: pd.DataFrame
+) -> npt.NDArray[np.bool_]:
+    """customers x products, True where (customer_id, product_id) is in `pairs`; pairs of
+    other customers or products are ignored. Linear time: no sorting of pair keys."""
+    customers = pd.Index(np.asarray(customer_ids, dtype=np.int64))
+    products = pd.Index(np.asarray(product_ids, dtype=np.int64))
+    rows = customers.get_indexer(pairs["customer_id"].to_numpy(dtype=np.int64))
+    cols = products.get_indexer(pairs["product_id"].to_numpy(dtype=np.int64))
+    matrix = np.zeros((len(customers), len(products)), dtype=np.bool_)
+    known = (rows >= 0) & (cols >= 0)
+    matrix[rows[known], cols[known]] = True
+    return matrix
 
 
 def model_columns(features: pd.DataFrame) -> tuple[str, ...]:
@@ -176,14 +191,13 @@ def training_sets(
 ) -> Iterable[tuple[int, npt.NDArray[np.intp], npt.NDArray[np.bool_]]]:
     """Per product: (product_id, feature rows not holding it on the snapshot, opened label)."""
     customers = features["customer_id"].to_numpy(dtype=np.int64)
-    held = open_holdings(accounts, snapshot)
-    opened = openings(accounts, snapshot, snapshot + timedelta(days=horizon_days))
-    held_keys = pair_key(held["customer_id"], held["product_id"])
-    opened_keys = pair_key(opened["customer_id"], opened["product_id"])
-    for product_id in product_ids:
-        keys = pair_key(customers, np.full(customers.size, product_id))
-        rows = np.flatnonzero(~np.isin(keys, held_keys))
-        yield int(product_id), rows, np.isin(keys[rows], opened_keys)
+    products = np.asarray(list(product_ids), dtype=np.int64)
+    held = pair_matrix(customers, products, open_holdings(accounts, snapshot))
+    end = snapshot + timedelta(days=horizon_days)
+    opened = pair_matrix(customers, products, openings(accounts, snapshot, end))
+    for j, product_id in enumerate(products):
+        rows = np.flatnonzero(~held[:, j])
+        yield int(product_id), rows, opened[rows, j]
 
 
 def train_propensity(
@@ -258,15 +272,14 @@ def score_propensity(
     features = features.reset_index(drop=True)
     customers = features["customer_id"].to_numpy(dtype=np.int64)
     frame = model_frame(features, models.columns)
-    held = pair_key(holdings_now["customer_id"], holdings_now["product_id"])
-    wanted = None if pairs is None else pair_key(pairs["customer_id"], pairs["product_id"])
+    products = np.asarray(sorted(models.models), dtype=np.int64)
+    keep = ~pair_matrix(customers, products, holdings_now)
+    if pairs is not None:
+        keep &= pair_matrix(customers, products, pairs)
     parts = []
-    for product_id, model in sorted(models.models.items()):
-        keys = pair_key(customers, np.full(customers.size, product_id))
-        keep = ~np.isin(keys, held)
-        if wanted is not None:
-            keep &= np.isin(keys, wanted)
-        rows = np.flatnonzero(keep)
+    for j, product_id in enumerate(products):
+        model = models.models[int(product_id)]
+        rows = np.flatnonzero(keep[:, j])
         if rows.size == 0:
             continue
         p = model.learner.predict_proba(frame.iloc[rows].reset_index(drop=True))

@@ -23,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from bankcrm.analytics.propensity import pair_key
+from bankcrm.analytics.propensity import pair_matrix
 
 Segment = Literal["individual", "corporate", "any"]
 Risk = Literal["low", "medium", "high"]
@@ -283,17 +283,14 @@ def check_suitability(
     rules = rules or SuitabilityRules.from_dict()
     table = product_rules(products, rules)
     product_ids = table["product_id"].to_numpy(dtype=np.int64)
-    held_keys = pair_key(holdings_now["customer_id"], holdings_now["product_id"])
+    held_all = pair_matrix(features["customer_id"], product_ids, holdings_now)
     counts = np.zeros((len(REASONS), len(table)), dtype=np.int64)
     customers = np.zeros(len(REASONS), dtype=np.int64)
     suitable = []
     for start in range(0, len(features), chunk_rows):
         c = _customer_checks(features.iloc[start : start + chunk_rows], rules)
-        n, m = c["customer_id"].size, product_ids.size
-        keys = pair_key(np.repeat(c["customer_id"], m), np.tile(product_ids, n))
-        held = np.isin(keys, held_keys).reshape(n, m)
         reason = _reasons(c, table)
-        reason[held] = -2
+        reason[held_all[start : start + chunk_rows]] = -2
         for code in range(len(REASONS)):
             hit = reason == code
             counts[code] += hit.sum(axis=0)
