@@ -216,7 +216,8 @@ def train_propensity(
     config = config or TrainingConfig()
     if config.profiling_consent_only and "profiling_consent" in features.columns:
         features = features.loc[features["profiling_consent"].fillna(False).astype(bool)]
-    features = features.reset_index(drop=True)
+    # customer_id order: the sample and the fit must not depend on the engine's row order
+    features = features.sort_values("customer_id", kind="stable").reset_index(drop=True)
     columns = model_columns(features)
     frame = model_frame(features, columns)
     if product_ids is None:

@@ -157,9 +157,13 @@ def _choose_k(x: FloatArray, config: SegmentConfig) -> tuple[int, dict[int, floa
 
 
 def fit_segments(features: pd.DataFrame, config: SegmentConfig | None = None) -> SegmentModel:
-    """Fit the segments on a seeded sample of the feature table (one row per customer)."""
+    """Fit the segments on a seeded sample of the feature table (one row per customer).
+
+    Rows are put in customer_id order first: the sample and the k-means starts must not
+    depend on the order an engine returned the rows in."""
     config = config or SegmentConfig()
     rng = np.random.default_rng(config.seed)
+    features = features.sort_values("customer_id", kind="stable")
     rows = np.arange(len(features))
     if rows.size > config.sample_rows:
         rows = np.sort(rng.choice(rows, config.sample_rows, replace=False))

@@ -216,6 +216,17 @@ def test_capped_negatives_are_reweighted_so_probabilities_stay_calibrated(
     assert scores["propensity"].mean() == pytest.approx(base_rate, rel=0.2)
 
 
+def test_training_does_not_depend_on_row_order(bank: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    features, accounts = bank
+    config = TrainingConfig(max_negatives=1_000, threads=1)
+    shuffled = features.sample(frac=1.0, random_state=3)
+    first = train_propensity(features, accounts, SNAPSHOT, [2], config)
+    second = train_propensity(shuffled, accounts, SNAPSHOT, [2], config)
+    one = score_propensity(first, features, open_holdings(accounts, SNAPSHOT))
+    two = score_propensity(second, features, open_holdings(accounts, SNAPSHOT))
+    pd.testing.assert_frame_equal(one, two)
+
+
 def test_scoring_skips_held_products_unconsented_customers_and_unlisted_pairs(
     models: PropensityModels, bank: tuple[pd.DataFrame, pd.DataFrame]
 ) -> None:
