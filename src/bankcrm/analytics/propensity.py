@@ -15,7 +15,7 @@ the scale of the whole population, not of the sample.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Protocol
@@ -47,6 +47,7 @@ class Learner(Protocol):
     def reasons(
         self, X: Any, reference: Any = None, top: int = 3
     ) -> list[list[tuple[str, float]]]: ...
+    def save(self, path: Any) -> None: ...
 
 
 def make_learner(seed: int, threads: int | None = None) -> Learner:
@@ -270,7 +271,7 @@ def score_propensity(
     features = features_now
     if profiling_consent_only and "profiling_consent" in features.columns:
         features = features.loc[features["profiling_consent"].fillna(False).astype(bool)]
-    features = features.reset_index(drop=True)
+    features = features.sort_values("customer_id", kind="stable").reset_index(drop=True)
     customers = features["customer_id"].to_numpy(dtype=np.int64)
     frame = model_frame(features, models.columns)
     products = np.asarray(sorted(models.models), dtype=np.int64)
@@ -302,31 +303,3 @@ def score_propensity(
             }
         )
     return pd.concat(parts, ignore_index=True)
-
-
-def model_summary(models: PropensityModels, names: Mapping[int, str] | None = None) -> pd.DataFrame:
-    """One row per product: modelled or skipped, with its training counts."""
-    names = names or {}
-    rows = [
-        {
-            "product_id": pid,
-            "product": names.get(pid, str(pid)),
-            "modelled": True,
-            "positives": m.positives,
-            "negatives": m.negatives,
-            "negatives_kept": m.negatives_kept,
-        }
-        for pid, m in models.models.items()
-    ]
-    rows += [
-        {
-            "product_id": pid,
-            "product": names.get(pid, str(pid)),
-            "modelled": False,
-            "positives": n,
-            "negatives": 0,
-            "negatives_kept": 0,
-        }
-        for pid, n in models.skipped.items()
-    ]
-    return pd.DataFrame(rows).sort_values("product_id", ignore_index=True)

@@ -4,6 +4,7 @@ with planted signals: mortgage holders take home insurance, high earners open sa
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -22,13 +23,14 @@ from bankcrm.analytics.propensity import (
     PropensityModels,
     TrainingConfig,
     model_columns,
-    model_summary,
     open_holdings,
     openings,
     score_propensity,
     train_propensity,
     training_sets,
 )
+from bankcrm.analytics.propensity_store import load_models, model_summary, save_models
+from bankcrm.kit.errors import UserError
 
 AS_OF = date(2026, 9, 30)
 SNAPSHOT = AS_OF - timedelta(days=182)
@@ -185,6 +187,22 @@ def test_products_with_too_few_openings_get_no_model(models: PropensityModels) -
         models, dict(zip(PRODUCTS["product_id"], PRODUCTS["product_code"], strict=True))
     )
     assert list(summary.loc[summary["modelled"], "product"]) == ["IN_PROPERTY", "SA_STANDARD"]
+
+
+def test_models_saved_and_loaded_score_the_same(
+    models: PropensityModels, bank: tuple[pd.DataFrame, pd.DataFrame], tmp_path: Path
+) -> None:
+    features, accounts = bank
+    save_models(models, tmp_path / "propensity")
+    loaded = load_models(tmp_path / "propensity")
+    assert loaded.columns == models.columns and loaded.skipped == models.skipped
+    assert loaded.models[2].medians == models.models[2].medians
+    holdings = open_holdings(accounts, SNAPSHOT)
+    pd.testing.assert_frame_equal(
+        score_propensity(loaded, features, holdings), score_propensity(models, features, holdings)
+    )
+    with pytest.raises(UserError, match="no propensity models"):
+        load_models(tmp_path / "elsewhere")
 
 
 def test_planted_signals_rank_well_on_fresh_customers(models: PropensityModels) -> None:
