@@ -53,14 +53,17 @@ def _open_on(accounts: ir.Table, day: int) -> ir.BooleanValue:
     return opened & (closed.isnull() | (closed > day))
 
 
+def _money_sum(t: ir.Table, where: ir.BooleanValue) -> ir.FloatingValue:
+    """An exact decimal sum, then a float: float sums depend on the engine's row order."""
+    return t.amount.sum(where=where).cast("float64")
+
+
 def transaction_features(tx: ir.Table, accounts: ir.Table, as_of: date) -> ir.Table:
     """Recency, frequency and money by window, channel and category; RFM in weeks."""
     today = epoch_day(as_of)
     t = tx.join(accounts.select("account_no", "customer_id"), "account_no")
     age = today - t.booked_on.epoch_days()  # days before as-of, 0 = on the day
-    t = t.mutate(age=age, amount_f=t.amount.cast("float64")).filter(
-        (age >= 0) & (age < WINDOWS["12m"])
-    )
+    t = t.mutate(age=age).filter((age >= 0) & (age < WINDOWS["12m"]))
     own = t.channel.isin(CUSTOMER_CHANNELS)
     credit = t.direction == "credit"
     debit = t.direction == "debit"
@@ -69,23 +72,23 @@ def transaction_features(tx: ir.Table, accounts: ir.Table, as_of: date) -> ir.Ta
         inside = t.age < days
         aggs[f"tx_{name}"] = t.count(where=inside)
         aggs[f"own_tx_{name}"] = t.count(where=inside & own)
-        aggs[f"inflow_{name}"] = t.amount_f.sum(where=inside & credit)
-        aggs[f"outflow_{name}"] = t.amount_f.sum(where=inside & debit)
+        aggs[f"inflow_{name}"] = _money_sum(t, inside & credit)
+        aggs[f"outflow_{name}"] = _money_sum(t, inside & debit)
     prior = (t.age >= PRIOR_3M[1]) & (t.age < PRIOR_3M[0])
     aggs["tx_prior_3m"] = t.count(where=prior)
     aggs["own_tx_prior_3m"] = t.count(where=prior & own)
-    aggs["inflow_prior_3m"] = t.amount_f.sum(where=prior & credit)
+    aggs["inflow_prior_3m"] = _money_sum(t, prior & credit)
     income = credit & t.category.isin(INCOME_CATEGORIES)
-    aggs["income_3m"] = t.amount_f.sum(where=income & (t.age < WINDOWS["3m"]))
-    aggs["income_prior_3m"] = t.amount_f.sum(where=income & prior)
-    aggs["income_12m"] = t.amount_f.sum(where=income)
+    aggs["income_3m"] = _money_sum(t, income & (t.age < WINDOWS["3m"]))
+    aggs["income_prior_3m"] = _money_sum(t, income & prior)
+    aggs["income_12m"] = _money_sum(t, income)
     for channel in TX_CHANNELS:
         aggs[f"tx_{channel}_12m"] = t.count(where=t.channel == channel)
-    aggs["fees_paid_12m"] = t.amount_f.sum(where=debit & (t.category == "fee"))
-    aggs["interest_received_12m"] = t.amount_f.sum(where=credit & (t.category == "interest"))
-    aggs["interest_charged_12m"] = t.amount_f.sum(where=debit & (t.category == "interest"))
-    aggs["card_spend_12m"] = t.amount_f.sum(where=t.category == "card_payment")
-    aggs["loan_payments_12m"] = t.amount_f.sum(where=debit & (t.category == "loan_payment"))
+    aggs["fees_paid_12m"] = _money_sum(t, debit & (t.category == "fee"))
+    aggs["interest_received_12m"] = _money_sum(t, credit & (t.category == "interest"))
+    aggs["interest_charged_12m"] = _money_sum(t, debit & (t.category == "interest"))
+    aggs["card_spend_12m"] = _money_sum(t, t.category == "card_payment")
+    aggs["loan_payments_12m"] = _money_sum(t, debit & (t.category == "loan_payment"))
     aggs["days_since_own_tx"] = t.age.min(where=own)
     aggs["days_since_tx"] = t.age.min()
     # RFM for BG/NBD over the 52-week calibration window: activity = an active week.
@@ -107,7 +110,7 @@ def account_balances(tx: ir.Table, as_of: date) -> ir.Table:
     """
     today = epoch_day(as_of)
     t = tx.filter(tx.balance_after.notnull()).mutate(
-        age=today - tx.booked_on.epoch_days(), balance_f=tx.balance_after.cast("float64")
+        age=today - tx.booked_on.epoch_days(), balance_f=tx.balance_after
     )
     t = t.filter(t.age >= 0)
     per_account = t.group_by("account_no").aggregate(
@@ -120,7 +123,12 @@ def account_balances(tx: ir.Table, as_of: date) -> ir.Table:
     month_end = recent.group_by(["account_no", (recent.age // 30).name("month_back")]).aggregate(
         month_end=recent.balance_f.argmax(recent.transaction_id)
     )
-    average = month_end.group_by("account_no").aggregate(avg_balance_12m=month_end.month_end.mean())
+    average = month_end.group_by("account_no").aggregate(
+        avg_balance_12m=month_end.month_end.mean().cast("float64")
+    )
+    per_account = per_account.select(
+        "account_no", *[per_account[c].cast("float64").name(c) for c in per_account.columns[1:]]
+    )
     return per_account.left_join(average, "account_no").drop("account_no_right")
 
 

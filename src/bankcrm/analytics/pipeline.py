@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -29,6 +30,7 @@ from bankcrm.config import Settings
 from bankcrm.kit.errors import UserError
 from bankcrm.lake.engines import connect_analytics, read_transactions, table_from_arrow, to_arrow
 
+SIGNIFICANT_DIGITS = 9
 CHURN_SNAPSHOTS = 3  # one test quarter and two training quarters
 
 
@@ -69,7 +71,24 @@ class _Engine:
     sources: FeatureSources
 
     def features(self, as_of: date) -> pd.DataFrame:
-        return to_arrow(self.con, build_features(self.sources, as_of)).to_pandas()
+        return _stable(to_arrow(self.con, build_features(self.sources, as_of)).to_pandas())
+
+
+def _stable(frame: pd.DataFrame) -> pd.DataFrame:
+    """Sorted by customer, floats rounded to 9 significant digits: a parallel engine returns
+    groups in any order and sums floats in any order, and the model fits (an optimiser on
+    a flat ridge) must not turn those last-bit differences into other scores on a re-run."""
+    frame = frame.sort_values("customer_id", kind="stable").reset_index(drop=True)
+    for name in frame.select_dtypes("float").columns:
+        frame[name] = _significant(frame[name].to_numpy(), SIGNIFICANT_DIGITS)
+    return frame
+
+
+def _significant(values: npt.NDArray[np.float64], digits: int) -> npt.NDArray[np.float64]:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        magnitude = np.floor(np.log10(np.abs(values)))
+    scale = np.where(np.isfinite(magnitude), 10.0 ** (digits - 1 - magnitude), 1.0)
+    return np.asarray(np.where(values == 0, 0.0, np.round(values * scale) / scale))
 
 
 def _open_engine(settings: Settings, sessions: sessionmaker[Session]) -> _Engine:
@@ -153,9 +172,11 @@ def run_scoring(
         as_of,
     )
     feature_table = table_from_arrow(engine.con, "features_now", _arrow(features))
-    value = to_arrow(
-        engine.con, profitability.customer_contribution(account_terms, feature_table, policy)
-    ).to_pandas()
+    value = _stable(
+        to_arrow(
+            engine.con, profitability.customer_contribution(account_terms, feature_table, policy)
+        ).to_pandas()
+    )
     scored = features.merge(value, on="customer_id", how="left")
     contribution = scored["contribution"].to_numpy(dtype=float)
     progress.advance(1)

@@ -15,6 +15,7 @@ from __future__ import annotations
 from datetime import date
 
 import ibis
+import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 import pyarrow as pa
 
@@ -22,6 +23,7 @@ from bankcrm.analytics.features import WINDOWS, epoch_day
 from bankcrm.analytics.policy import Policy
 
 YEAR = WINDOWS["12m"]
+CENTS = dt.Decimal(24, 2)
 
 
 def category_terms_table(policy: Policy) -> pa.Table:
@@ -116,13 +118,19 @@ def account_contribution(
     )
 
 
+def _cents_sum(values: ir.FloatingValue) -> ir.FloatingValue:
+    """Sum of amounts rounded to cents, exact in decimal: float sums depend on row order."""
+    return values.round(2).cast(CENTS).sum().cast("float64")
+
+
 def customer_contribution(account_terms: ir.Table, features: ir.Table, policy: Policy) -> ir.Table:
     """Per customer: the components and the total contribution, from accounts and activity."""
-    per_customer = account_terms.group_by("customer_id").aggregate(
-        net_interest=account_terms.net_interest.sum(),
-        catalogue_fees=account_terms.fee_income.sum(),
-        account_cost=account_terms.account_cost.sum(),
-        expected_loss=account_terms.expected_loss.sum(),
+    a = account_terms
+    per_customer = a.group_by("customer_id").aggregate(
+        net_interest=_cents_sum(a.net_interest),
+        catalogue_fees=_cents_sum(a.fee_income),
+        account_cost=_cents_sum(a.account_cost),
+        expected_loss=_cents_sum(a.expected_loss),
     )
     costs = policy.cost_to_serve
     f = features
