@@ -320,6 +320,10 @@ def _print_score(summary: Any) -> None:
     table.add_row("total lifetime value", f"{facts['total_clv']:,.0f}")
     table.add_row("value at risk (churn x CLV)", f"{facts['value_at_risk']:,.0f}")
     table.add_row("mean churn probability", f"{facts['mean_churn_probability']:.2%}")
+    table.add_row(
+        "next best offers",
+        f"{facts['offers']:,} for {facts['customers_with_offers']:,} customers",
+    )
     metrics = facts["churn_test_metrics"]
     if metrics:
         table.add_row(

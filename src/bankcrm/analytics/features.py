@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import ibis
+import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
 from bankcrm.ingest.spec import (
@@ -28,6 +29,7 @@ SELF_SERVICE_CHANNELS = ("atm", "card", "online", "mobile")
 CUSTOMER_CHANNELS = ("branch", *SELF_SERVICE_CHANNELS)  # transactions the customer initiates
 DEPOSIT_CATEGORIES = ("current_account", "savings_account", "term_deposit", "payroll")
 INCOME_CATEGORIES = ("salary", "pension")
+CENTS = dt.Decimal(24, 2)
 WINDOWS = {"1m": 30, "3m": 91, "12m": 365}
 PRIOR_3M = (182, 91)  # the quarter before the last one: (from, to) days back
 
@@ -51,6 +53,12 @@ def _open_on(accounts: ir.Table, day: int) -> ir.BooleanValue:
     opened = accounts.opened_on.epoch_days() <= day
     closed = accounts.closed_on.epoch_days()
     return opened & (closed.isnull() | (closed > day))
+
+
+def cents_sum(values: ir.NumericValue, where: ir.BooleanValue | None = None) -> ir.FloatingValue:
+    """Amounts rounded to cents and summed exactly in decimal: a float sum depends on the
+    order the engine meets the rows in, and re-runs must give the same scores."""
+    return values.round(2).cast(CENTS).sum(where=where).cast("float64")
 
 
 def _money_sum(t: ir.Table, where: ir.BooleanValue) -> ir.FloatingValue:
@@ -138,13 +146,13 @@ def balance_features(balances: ir.Table, accounts: ir.Table) -> ir.Table:
     deposit = joined.category.isin(DEPOSIT_CATEGORIES)
     card = joined.category == "credit_card"
     return joined.group_by("customer_id").aggregate(
-        deposit_balance=joined.balance_now.sum(where=deposit),
-        deposit_balance_3m_ago=joined.balance_3m_ago.sum(where=deposit),
-        deposit_balance_6m_ago=joined.balance_6m_ago.sum(where=deposit),
-        deposit_balance_12m_ago=joined.balance_12m_ago.sum(where=deposit),
-        avg_deposit_balance_12m=joined.avg_balance_12m.sum(where=deposit),
-        card_balance=joined.balance_now.sum(where=card),
-        avg_card_balance_12m=joined.avg_balance_12m.sum(where=card),
+        deposit_balance=cents_sum(joined.balance_now, deposit),
+        deposit_balance_3m_ago=cents_sum(joined.balance_3m_ago, deposit),
+        deposit_balance_6m_ago=cents_sum(joined.balance_6m_ago, deposit),
+        deposit_balance_12m_ago=cents_sum(joined.balance_12m_ago, deposit),
+        avg_deposit_balance_12m=cents_sum(joined.avg_balance_12m, deposit),
+        card_balance=cents_sum(joined.balance_now, card),
+        avg_card_balance_12m=cents_sum(joined.avg_balance_12m, card),
     )
 
 
@@ -165,16 +173,16 @@ def holding_features(accounts: ir.Table, as_of: date) -> ir.Table:
         "opened_12m": a.count(where=(a.opened_day <= today) & (a.opened_day > today - 365)),
         "closed_3m": a.count(where=(a.closed_day <= today) & (a.closed_day > today - 91)),
         "closed_12m": a.count(where=(a.closed_day <= today) & (a.closed_day > today - 365)),
-        "lending_exposure": a.balance.sum(where=a.open_now & lending),
-        "credit_limit": a.credit_limit.sum(where=a.open_now),
+        "lending_exposure": cents_sum(a.balance, a.open_now & lending),
+        "credit_limit": cents_sum(a.credit_limit, a.open_now),
         "loans_open": a.count(where=a.open_now & loan),
         "loans_bad": a.count(where=a.open_now & loan & (a.loan_status == "bad")),
-        "loan_principal": a.principal.sum(where=a.open_now & loan),
-        "monthly_loan_payment": a.monthly_payment.sum(where=a.open_now & loan),
-        "extract_deposit_balance": a.balance.sum(
-            where=a.open_now & a.category.isin(DEPOSIT_CATEGORIES)
+        "loan_principal": cents_sum(a.principal, a.open_now & loan),
+        "monthly_loan_payment": cents_sum(a.monthly_payment, a.open_now & loan),
+        "extract_deposit_balance": cents_sum(
+            a.balance, a.open_now & a.category.isin(DEPOSIT_CATEGORIES)
         ),
-        "wealth_balance": a.balance.sum(where=a.open_now & (a.category == "wealth_management")),
+        "wealth_balance": cents_sum(a.balance, a.open_now & (a.category == "wealth_management")),
         "first_opened_day": a.opened_day.min(),
     }
     for category in PRODUCT_CATEGORIES:

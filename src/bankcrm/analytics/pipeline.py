@@ -13,7 +13,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -25,12 +25,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from bankcrm.analytics import churn, profitability, repository, score_repository, tiers
 from bankcrm.analytics.features import FeatureSources, account_balances, build_features
 from bankcrm.analytics.lifetime import lifetime_values
+from bankcrm.analytics.offers_step import product_margins, run_offers
 from bankcrm.analytics.policy import Policy
 from bankcrm.config import Settings
 from bankcrm.kit.errors import UserError
 from bankcrm.lake.engines import connect_analytics, read_transactions, table_from_arrow, to_arrow
 
 SIGNIFICANT_DIGITS = 9
+PROPENSITY_LOOKBACK_DAYS = 182  # offers learn from openings in the half-year to as-of
 CHURN_SNAPSHOTS = 3  # one test quarter and two training quarters
 
 
@@ -69,9 +71,17 @@ def policy_hash(policy: Policy) -> str:
 class _Engine:
     con: Any
     sources: FeatureSources
+    tables: dict[str, Any]  # the Arrow tables read from the CRM database
+    kept: dict[date, pd.DataFrame] = field(default_factory=dict)
 
     def features(self, as_of: date) -> pd.DataFrame:
+        if as_of in self.kept:
+            return self.kept[as_of]
         return _stable(to_arrow(self.con, build_features(self.sources, as_of)).to_pandas())
+
+    def keep(self, as_of: date, frame: pd.DataFrame) -> None:
+        """Keep a snapshot another step needs too (the propensity models' training day)."""
+        self.kept[as_of] = frame
 
 
 def _stable(frame: pd.DataFrame) -> pd.DataFrame:
@@ -99,12 +109,13 @@ def _open_engine(settings: Settings, sessions: sessionmaker[Session]) -> _Engine
             "interactions": repository.interactions(session),
             "cases": repository.cases(session),
         }
+        products = repository.products(session)
     if tables["customers"].num_rows == 0:
         raise UserError("there are no customers to score: import an extract first")
     con = connect_analytics(settings)
     registered = {name: table_from_arrow(con, name, t) for name, t in tables.items()}
     sources = FeatureSources(transactions=read_transactions(con, settings.lake_dir), **registered)
-    return _Engine(con, sources)
+    return _Engine(con, sources, {**tables, "products": products})
 
 
 def _churn_model(
@@ -115,6 +126,8 @@ def _churn_model(
     snapshots = []
     for cutoff in cutoffs:
         frame = engine.features(cutoff)
+        if cutoff == as_of - timedelta(days=PROPENSITY_LOOKBACK_DAYS):
+            engine.keep(cutoff, frame)
         labels = to_arrow(engine.con, churn.churn_labels(accounts, cutoff)).to_pandas()
         merged = frame[["customer_id"]].merge(labels, on="customer_id", how="left")
         churned = merged["churned"].fillna(False).to_numpy(dtype=bool)
@@ -147,7 +160,7 @@ def run_scoring(
         laps[name] = round(now - last[0], 3)
         last[0] = now
 
-    steps = ["features", "contribution", "churn", "lifetime value", "tiers", "write"]
+    steps = ["features", "contribution", "churn", "lifetime value", "tiers", "offers", "write"]
     progress.start_file("reading the CRM tables and the lake", 1)
     engine = _open_engine(settings, sessions)
     lap("read")
@@ -162,7 +175,7 @@ def run_scoring(
     src = engine.sources
     terms = table_from_arrow(engine.con, "policy_terms", profitability.category_terms_table(policy))
     risk = table_from_arrow(engine.con, "policy_risk", profitability.risk_table(policy))
-    account_terms = profitability.account_contribution(
+    account_expr = profitability.account_contribution(
         src.accounts,
         account_balances(src.transactions, as_of),
         src.customers,
@@ -172,9 +185,10 @@ def run_scoring(
         as_of,
     )
     feature_table = table_from_arrow(engine.con, "features_now", _arrow(features))
+    account_terms = to_arrow(engine.con, account_expr).to_pandas()
     value = _stable(
         to_arrow(
-            engine.con, profitability.customer_contribution(account_terms, feature_table, policy)
+            engine.con, profitability.customer_contribution(account_expr, feature_table, policy)
         ).to_pandas()
     )
     scored = features.merge(value, on="customer_id", how="left")
@@ -200,6 +214,24 @@ def run_scoring(
     progress.advance(1)
     lap("tiers")
 
+    then = as_of - timedelta(days=PROPENSITY_LOOKBACK_DAYS)
+    offers = run_offers(
+        features,
+        engine.features(then),
+        then,
+        as_of,
+        engine.tables["accounts"].to_pandas(),
+        engine.tables["products"].to_pandas(),
+        product_margins(account_terms),
+        pd.Series(contribution, index=features["customer_id"].to_numpy()),
+        policy.currency,
+        settings.analytics_threads,
+    )
+    engine.kept.clear()
+    segment_of = dict(zip(offers.segments["customer_id"], offers.segments["segment"], strict=True))
+    progress.advance(1)
+    lap("offers")
+
     results = pd.DataFrame(
         {
             "customer_id": scored["customer_id"].to_numpy(dtype=np.int64),
@@ -219,9 +251,12 @@ def run_scoring(
             "churn_probability": churn_scores.probability,
             "churn_reasons": [json.dumps(r) for r in churn_scores.reasons],
             "value_at_risk": churn_scores.probability * np.clip(life["clv"], 0, None),
+            "segment": [segment_of.get(int(c)) for c in scored["customer_id"]],
         }
     )
     facts = _facts(results, concentration, tiering, model, life["fits"])
+    facts["offers"] = len(offers.offers)
+    facts["customers_with_offers"] = int(offers.offers["customer_id"].nunique())
     facts["step_seconds"] = laps
     seconds = time.perf_counter() - started
     with sessions() as session:
@@ -234,7 +269,12 @@ def run_scoring(
             seconds=seconds,
             facts=facts,
             scores=results,
-            extra={"pareto": _pareto_payload(concentration), "churn_model_card": model.card},
+            extra={
+                "pareto": _pareto_payload(concentration),
+                "churn_model_card": model.card,
+                **offers.payloads,
+            },
+            offers=offers.offers,
         )
         session.commit()
     progress.advance(1)

@@ -15,15 +15,13 @@ from __future__ import annotations
 from datetime import date
 
 import ibis
-import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 import pyarrow as pa
 
-from bankcrm.analytics.features import WINDOWS, epoch_day
+from bankcrm.analytics.features import WINDOWS, cents_sum, epoch_day
 from bankcrm.analytics.policy import Policy
 
 YEAR = WINDOWS["12m"]
-CENTS = dt.Decimal(24, 2)
 
 
 def category_terms_table(policy: Policy) -> pa.Table:
@@ -115,22 +113,18 @@ def account_contribution(
         fee_income=(fees * a.fee_share + balance * a.aum_fee_rate / 100.0) * share,
         account_cost=policy.cost_to_serve.per_account_year * share,
         expected_loss=expected_loss,
+        years=share,
     )
-
-
-def _cents_sum(values: ir.FloatingValue) -> ir.FloatingValue:
-    """Sum of amounts rounded to cents, exact in decimal: float sums depend on row order."""
-    return values.round(2).cast(CENTS).sum().cast("float64")
 
 
 def customer_contribution(account_terms: ir.Table, features: ir.Table, policy: Policy) -> ir.Table:
     """Per customer: the components and the total contribution, from accounts and activity."""
     a = account_terms
     per_customer = a.group_by("customer_id").aggregate(
-        net_interest=_cents_sum(a.net_interest),
-        catalogue_fees=_cents_sum(a.fee_income),
-        account_cost=_cents_sum(a.account_cost),
-        expected_loss=_cents_sum(a.expected_loss),
+        net_interest=cents_sum(a.net_interest),
+        catalogue_fees=cents_sum(a.fee_income),
+        account_cost=cents_sum(a.account_cost),
+        expected_loss=cents_sum(a.expected_loss),
     )
     costs = policy.cost_to_serve
     f = features

@@ -13,8 +13,9 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
-from sqlalchemy import Float, Select, cast, func, select
+from sqlalchemy import Float, cast, func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import ClauseElement
 
 from bankcrm.customers.models import Customer
 from bankcrm.interactions.models import Interaction
@@ -35,7 +36,7 @@ def _as_date(column: Any, session: Session) -> Any:
     return func.date(column)
 
 
-def _fetch(session: Session, query: Select[Any], schema: pa.Schema) -> pa.Table:
+def _fetch(session: Session, query: ClauseElement, schema: pa.Schema) -> pa.Table:
     """Runs `query` and returns its rows as an Arrow table with `schema`.
 
     PostgreSQL streams the rows as CSV through COPY, parsed by Arrow in C++; SQLite rows
@@ -219,3 +220,19 @@ def cases(session: Session) -> pa.Table:
         cast(Case.satisfaction, Float),
     )
     return _fetch(session, query, CASES_SCHEMA)
+
+
+PRODUCTS_SCHEMA = pa.schema(
+    [
+        ("product_id", pa.int64()),
+        ("product_code", pa.string()),
+        ("name", pa.string()),
+        ("category", pa.string()),
+        ("active", pa.bool_()),
+    ]
+)
+
+
+def products(session: Session) -> pa.Table:
+    query = select(Product.id, Product.product_code, Product.name, Product.category, Product.active)
+    return _fetch(session, query, PRODUCTS_SCHEMA)

@@ -36,6 +36,7 @@ SCORE_COLUMNS = (
     "churn_probability",
     "churn_reasons",
     "value_at_risk",
+    "segment",
 )
 
 

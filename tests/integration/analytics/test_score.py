@@ -24,7 +24,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bankcrm.analytics import metrics
 from bankcrm.analytics.learner import TabularLearner
-from bankcrm.analytics.models import AnalyticsResult, CustomerScore, ScoreRun, TierChange
+from bankcrm.analytics.models import (
+    AnalyticsResult,
+    CustomerScore,
+    Offer,
+    ScoreRun,
+    TierChange,
+)
 from bankcrm.analytics.pipeline import ScoreSummary, run_scoring
 from bankcrm.analytics.policy import Policy
 from bankcrm.config import Settings
@@ -70,6 +76,7 @@ def _scores(session: Session, as_of: date) -> pd.DataFrame:
             CustomerScore.churn_probability,
             CustomerScore.churn_reasons,
             CustomerScore.value_at_risk,
+            CustomerScore.segment,
         )
         .join(Customer, Customer.id == CustomerScore.customer_id)
         .where(CustomerScore.as_of == as_of)
@@ -88,6 +95,7 @@ class Scored:
     summary: ScoreSummary
     changes: list[Any]
     runs: int
+    offers: int
     results: list[str]
     models_dir: Path
     as_of: date
@@ -135,6 +143,10 @@ def scored(
                     ).all()
                 ),
                 runs=session.scalar(select(func.count()).select_from(ScoreRun)) or 0,
+                offers=session.scalar(
+                    select(func.count()).select_from(Offer).where(Offer.as_of == extract.as_of)
+                )
+                or 0,
                 results=sorted(
                     session.scalars(
                         select(AnalyticsResult.kind).where(AnalyticsResult.as_of == extract.as_of)
@@ -167,7 +179,16 @@ def test_score_writes_every_open_customer_once_and_is_idempotent(scored: Scored)
     # The same date again gives the same scores (to 1e-4: engines sum floats in any order).
     pd.testing.assert_frame_equal(once, scored.latest_again, check_exact=False, rtol=1e-4)
     assert scored.runs == 3
-    assert scored.results == ["churn_model_card", "pareto"]
+    assert scored.results == [
+        "associations",
+        "churn_model_card",
+        "demand_forecast",
+        "offer_exclusions",
+        "pareto",
+        "propensity_models",
+        "segments",
+    ]
+    assert scored.offers > 0 and once["segment"].notna().all()
 
 
 def test_tier_history_records_each_move_with_its_reason(scored: Scored) -> None:
