@@ -108,6 +108,27 @@ def transaction_features(tx: ir.Table, accounts: ir.Table, as_of: date) -> ir.Ta
     return t.group_by("customer_id").aggregate(**aggs)
 
 
+def _dated_balances(tx: ir.Table, as_of: date) -> ir.Table:
+    today = epoch_day(as_of)
+    t = tx.filter(tx.balance_after.notnull()).mutate(age=today - tx.booked_on.epoch_days())
+    return t.filter(t.age >= 0)
+
+
+def month_end_balances(tx: ir.Table, as_of: date) -> ir.Table:
+    """Per account and month back from as-of (0-11, months of 30 days with activity): the
+    balance after the month's last transaction, as an exact decimal."""
+    t = _dated_balances(tx, as_of)
+    recent = t.filter(t.age < WINDOWS["12m"])
+    return recent.group_by(["account_no", (recent.age // 30).name("month_back")]).aggregate(
+        month_end=recent.balance_after.argmax(recent.transaction_id)
+    )
+
+
+def _mean(total: ir.NumericValue, count: ir.IntegerValue) -> ir.FloatingValue:
+    """An exact decimal total over a count: one float division, the same on every engine."""
+    return total.cast("float64") / count
+
+
 def account_balances(tx: ir.Table, as_of: date) -> ir.Table:
     """Per account: balance now and 3, 6 and 12 months ago, and the 12-month average.
 
@@ -116,23 +137,16 @@ def account_balances(tx: ir.Table, as_of: date) -> ir.Table:
     Products without transactions in the lake (loans, term deposits, mandates) are absent:
     their balance comes from the extract.
     """
-    today = epoch_day(as_of)
-    t = tx.filter(tx.balance_after.notnull()).mutate(
-        age=today - tx.booked_on.epoch_days(), balance_f=tx.balance_after
-    )
-    t = t.filter(t.age >= 0)
+    t = _dated_balances(tx, as_of)
     per_account = t.group_by("account_no").aggregate(
-        balance_now=t.balance_f.argmax(t.transaction_id),
-        balance_3m_ago=t.balance_f.argmax(t.transaction_id, where=t.age >= WINDOWS["3m"]),
-        balance_6m_ago=t.balance_f.argmax(t.transaction_id, where=t.age >= PRIOR_3M[0]),
-        balance_12m_ago=t.balance_f.argmax(t.transaction_id, where=t.age >= WINDOWS["12m"]),
+        balance_now=t.balance_after.argmax(t.transaction_id),
+        balance_3m_ago=t.balance_after.argmax(t.transaction_id, where=t.age >= WINDOWS["3m"]),
+        balance_6m_ago=t.balance_after.argmax(t.transaction_id, where=t.age >= PRIOR_3M[0]),
+        balance_12m_ago=t.balance_after.argmax(t.transaction_id, where=t.age >= WINDOWS["12m"]),
     )
-    recent = t.filter(t.age < WINDOWS["12m"])
-    month_end = recent.group_by(["account_no", (recent.age // 30).name("month_back")]).aggregate(
-        month_end=recent.balance_f.argmax(recent.transaction_id)
-    )
+    month_end = month_end_balances(tx, as_of)
     average = month_end.group_by("account_no").aggregate(
-        avg_balance_12m=month_end.month_end.mean().cast("float64")
+        avg_balance_12m=_mean(month_end.month_end.sum(), month_end.count())
     )
     per_account = per_account.select(
         "account_no", *[per_account[c].cast("float64").name(c) for c in per_account.columns[1:]]
@@ -140,20 +154,32 @@ def account_balances(tx: ir.Table, as_of: date) -> ir.Table:
     return per_account.left_join(average, "account_no").drop("account_no_right")
 
 
-def balance_features(balances: ir.Table, accounts: ir.Table) -> ir.Table:
-    """Deposit and card balances per customer, from `account_balances`."""
-    joined = balances.join(accounts.select("account_no", "customer_id", "category"), "account_no")
+def balance_features(balances: ir.Table, month_end: ir.Table, accounts: ir.Table) -> ir.Table:
+    """Deposit and card balances per customer, from `account_balances`; the 12-month
+    averages are of the customer's month-end totals over the months with activity."""
+    kinds = accounts.select("account_no", "customer_id", "category")
+    joined = balances.join(kinds, "account_no")
     deposit = joined.category.isin(DEPOSIT_CATEGORIES)
     card = joined.category == "credit_card"
-    return joined.group_by("customer_id").aggregate(
+    now = joined.group_by("customer_id").aggregate(
         deposit_balance=cents_sum(joined.balance_now, deposit),
         deposit_balance_3m_ago=cents_sum(joined.balance_3m_ago, deposit),
         deposit_balance_6m_ago=cents_sum(joined.balance_6m_ago, deposit),
         deposit_balance_12m_ago=cents_sum(joined.balance_12m_ago, deposit),
-        avg_deposit_balance_12m=cents_sum(joined.avg_balance_12m, deposit),
         card_balance=cents_sum(joined.balance_now, card),
-        avg_card_balance_12m=cents_sum(joined.avg_balance_12m, card),
     )
+    m = month_end.join(kinds, "account_no")
+    monthly = m.group_by(["customer_id", "month_back"]).aggregate(
+        deposit=m.month_end.sum(where=m.category.isin(DEPOSIT_CATEGORIES)),
+        card=m.month_end.sum(where=m.category == "credit_card"),
+    )
+    averages = monthly.group_by("customer_id").aggregate(
+        avg_deposit_balance_12m=_mean(
+            monthly.deposit.sum(), monthly.count(where=monthly.deposit.notnull())
+        ),
+        avg_card_balance_12m=_mean(monthly.card.sum(), monthly.count(where=monthly.card.notnull())),
+    )
+    return now.left_join(averages, "customer_id").drop("customer_id_right")
 
 
 def holding_features(accounts: ir.Table, as_of: date) -> ir.Table:
@@ -265,7 +291,11 @@ def build_features(sources: FeatureSources, as_of: date) -> ir.Table:
     base = base.filter(base.products_open > 0)
     parts = (
         transaction_features(sources.transactions, sources.accounts, as_of),
-        balance_features(account_balances(sources.transactions, as_of), sources.accounts),
+        balance_features(
+            account_balances(sources.transactions, as_of),
+            month_end_balances(sources.transactions, as_of),
+            sources.accounts,
+        ),
         contact_features(sources.interactions, sources.cases, as_of),
     )
     table = base
