@@ -27,6 +27,7 @@ domain (an error on DuckDB, NULL on Spark).
 from __future__ import annotations
 
 import logging
+import math
 import os
 import re
 import shutil
@@ -172,7 +173,32 @@ def connect_spark(
         if key.startswith("spark.sql."):
             session.conf.set(key, value)  # also when an existing session was re-used
     log.info("Spark session on %s started in %.1f s", master, time.perf_counter() - started)
+    _float_literals_as_double()
     return ibis.pyspark.connect(session)
+
+
+def _float_literals_as_double() -> None:
+    """Makes ibis write float literals for Spark as doubles, once per process.
+
+    ibis 12 writes `ibis.literal(365.0)` as `365.0`, which Spark SQL reads as a
+    DECIMAL(4,1): `days / 365.0` with integer days then becomes a decimal rounded to six
+    places (238 / 365.0 = 0.652055, not 0.6520547945...), where DuckDB divides in floating
+    point as the ibis types say. `CAST(365.0 AS DOUBLE)` is what the expression means.
+    """
+    from ibis.backends.sql.compilers.pyspark import PySparkCompiler
+
+    original = PySparkCompiler.visit_NonNullLiteral
+    if getattr(original, "bankcrm_doubles", False):
+        return
+
+    def visit_non_null_literal(self: Any, op: Any, *, value: Any, dtype: dt.DataType) -> Any:
+        result = original(self, op, value=value, dtype=dtype)
+        if dtype.is_floating() and math.isfinite(value):
+            return self.cast(result, dtype)
+        return result
+
+    visit_non_null_literal.bankcrm_doubles = True  # type: ignore[attr-defined]
+    PySparkCompiler.visit_NonNullLiteral = visit_non_null_literal
 
 
 _PROPERTY_KEY = re.compile(r"^\s*([^\s=:#!][^\s=:]*)")  # Java properties: key, then = : or blank

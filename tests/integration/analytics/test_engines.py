@@ -332,6 +332,24 @@ def test_expressions_over_arrow_tables_agree(analytics_backend: BaseBackend) -> 
     ]
 
 
+def test_float_literals_are_doubles(analytics_backend: BaseBackend) -> None:
+    # Spark SQL reads a bare 365.0 as DECIMAL(4,1): integer / 365.0 would be a decimal
+    # rounded to six places (0.652055) unless the literal is written as a double.
+    t = table_from_arrow(analytics_backend, "days", pa.table({"days": pa.array([1, 238])}))
+    expr = t.select("days", years=t.days / 365.0, half=t.days * 0.5, tenth=t.days + 0.1)
+    rows = to_arrow(analytics_backend, expr.order_by("days")).to_pylist()
+
+    # To the last bits or so: DuckDB adds 0.1 as a decimal, then converts (238.10000000000002).
+    assert rows == [
+        {"days": 1, "years": approx(1 / 365), "half": 0.5, "tenth": approx(1.1)},
+        {"days": 238, "years": approx(238 / 365), "half": 119.0, "tenth": approx(238.1)},
+    ]
+
+
+def approx(value: float) -> object:
+    return pytest.approx(value, rel=1e-14, abs=0.0)
+
+
 def test_duckdb_is_the_default_engine_with_its_memory_limit() -> None:
     con = connect_analytics(Settings(duckdb_memory_limit="512MB"))
     try:
