@@ -1,7 +1,8 @@
-"""The customer features give the same table on DuckDB and on Spark.
+"""The customer features and the profit contribution are the same on DuckDB and on Spark.
 
 A small synthetic bank is generated, imported into SQLite and its lake, and the feature
-table is built from the same sources on both engines, as `bankcrm score` builds it.
+table and the contribution are built from the same sources on both engines, as
+`bankcrm score` builds them.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ import pytest
 from ibis.backends import BaseBackend
 from sqlalchemy.orm import sessionmaker
 
-from bankcrm.analytics import repository
-from bankcrm.analytics.features import FeatureSources, build_features
+from bankcrm.analytics import profitability, repository
+from bankcrm.analytics.features import FeatureSources, account_balances, build_features
+from bankcrm.analytics.policy import Policy
 from bankcrm.ingest.service import run_import
 from bankcrm.kit import migrate
 from bankcrm.kit.db import make_engine
@@ -59,17 +61,48 @@ def small_bank(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SmallBank]:
     yield SmallBank(tables, root / "lake", summary.as_of)
 
 
-def _features(con: BaseBackend, bank: SmallBank, as_of: date) -> pa.Table:
-    sources = FeatureSources(
+def _sources(con: BaseBackend, bank: SmallBank) -> FeatureSources:
+    return FeatureSources(
         transactions=read_transactions(con, bank.lake),
         **{name: table_from_arrow(con, name, table) for name, table in bank.tables.items()},
     )
-    return to_arrow(con, build_features(sources, as_of)).sort_by("customer_id")
+
+
+def _features(con: BaseBackend, bank: SmallBank, as_of: date) -> pa.Table:
+    return to_arrow(con, build_features(_sources(con, bank), as_of)).sort_by("customer_id")
+
+
+def _contribution(con: BaseBackend, bank: SmallBank) -> tuple[pa.Table, pa.Table]:
+    """Per account and per customer, with the default policy, as the pipeline runs it."""
+    policy = Policy()
+    src = _sources(con, bank)
+    features = to_arrow(con, build_features(src, bank.as_of))
+    accounts = profitability.account_contribution(
+        src.accounts,
+        account_balances(src.transactions, bank.as_of),
+        src.customers,
+        table_from_arrow(con, "policy_terms", profitability.category_terms_table(policy)),
+        table_from_arrow(con, "policy_risk", profitability.risk_table(policy)),
+        policy,
+        bank.as_of,
+    )
+    customers = profitability.customer_contribution(
+        accounts, table_from_arrow(con, "features_now", features), policy
+    )
+    return (
+        to_arrow(con, accounts).sort_by("account_no"),
+        to_arrow(con, customers).sort_by("customer_id"),
+    )
+
+
+def _key(table: pa.Table) -> str:
+    return "account_no" if "account_no" in table.column_names else "customer_id"
 
 
 def _differences(duck: pa.Table, spark: pa.Table) -> dict[str, str]:
     """Per column, what differs between the two tables (nothing when identical)."""
     out = {}
+    key = _key(duck)
     for name in duck.column_names:
         a, b = duck[name], spark[name]
         if not a.is_null().equals(b.is_null()):
@@ -80,9 +113,8 @@ def _differences(duck: pa.Table, spark: pa.Table) -> dict[str, str]:
             close = np.isclose(x, y, rtol=RELATIVE, atol=0.0, equal_nan=True)
             if not close.all():
                 at = int(np.argmin(close))
-                customer = duck["customer_id"][at]
                 out[name] = (
-                    f"{int((~close).sum())} values, e.g. customer {customer}: "
+                    f"{int((~close).sum())} values, e.g. {key} {duck[key][at]}: "
                     f"{float(x[at])!r} on DuckDB, {float(y[at])!r} on Spark"
                 )
         elif not a.equals(b):
@@ -103,3 +135,17 @@ def test_features_are_the_same_on_duckdb_and_spark(
         assert spark.schema == duck.schema, as_of
         assert spark["customer_id"].equals(duck["customer_id"]), as_of
         assert _differences(duck, spark) == {}, as_of
+
+
+def test_contribution_is_the_same_on_duckdb_and_spark(
+    small_bank: SmallBank, duckdb_backend: BaseBackend, spark_backend: BaseBackend
+) -> None:
+    duck = _contribution(duckdb_backend, small_bank)
+    spark = _contribution(spark_backend, small_bank)
+
+    for duck_table, spark_table in zip(duck, spark, strict=True):
+        assert duck_table.num_rows > 0
+        assert spark_table.schema == duck_table.schema
+        key = _key(duck_table)
+        assert spark_table[key].equals(duck_table[key])
+        assert _differences(duck_table, spark_table) == {}
