@@ -18,10 +18,10 @@ dates, timestamps are timestamps without time zone (UTC wall time), `month` is a
 Spark is configured to behave like DuckDB where the SQL dialects let us choose: session
 time zone UTC (dates never shift), ANSI mode on (invalid casts and integer overflow raise,
 as on DuckDB, instead of silently giving NULL or wrapping), Hive partition values kept as
-strings. One difference remains that no setting removes: division by zero is +-inf/NaN on
-DuckDB and an error on Spark (NULL without ANSI), so expressions guard their denominators
-(`x / y.nullif(0)` or `ifelse(y > 0, x / y, null)`); likewise `ln`/`sqrt` outside their
-domain (an error on DuckDB, NULL on Spark).
+strings, float literals written as doubles (ibis writes `365.0`, a decimal to Spark SQL).
+Differences no setting removes (division by zero, rounding floats, counts with a NULL
+condition, means of decimals) are avoided by the expressions themselves: see
+docs/scale.md, "Writing portable expressions".
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ SPARK_SEMANTICS = {
     "spark.ui.showConsoleProgress": "false",
 }
 # Settings for a Spark inside this process (master local[...]): bound to the loopback,
-# no web UI, few shuffle partitions for small data, a quiet UTC JVM.
+# no web UI (and, in connect_spark, a quiet UTC JVM).
 SPARK_LOCAL = {
     "spark.driver.host": "127.0.0.1",
     "spark.driver.bindAddress": "127.0.0.1",
