@@ -30,6 +30,7 @@ CUSTOMER_CHANNELS = ("branch", *SELF_SERVICE_CHANNELS)  # transactions the custo
 DEPOSIT_CATEGORIES = ("current_account", "savings_account", "term_deposit", "payroll")
 INCOME_CATEGORIES = ("salary", "pension")
 CENTS = dt.Decimal(24, 2)
+FINE = dt.Decimal(38, 9)  # floats to decimals before rounding to cents: see cents_sum
 WINDOWS = {"1m": 30, "3m": 91, "12m": 365}
 PRIOR_3M = (182, 91)  # the quarter before the last one: (from, to) days back
 
@@ -57,8 +58,13 @@ def _open_on(accounts: ir.Table, day: int) -> ir.BooleanValue:
 
 def cents_sum(values: ir.NumericValue, where: ir.BooleanValue | None = None) -> ir.FloatingValue:
     """Amounts rounded to cents and summed exactly in decimal: a float sum depends on the
-    order the engine meets the rows in, and re-runs must give the same scores."""
-    return values.round(2).cast(CENTS).sum(where=where).cast("float64")
+    order the engine meets the rows in, and re-runs must give the same scores.
+
+    Rounded as decimals, not as floats: a float half a cent off (34552.645, a mean of 12
+    month ends) rounds by its binary value on DuckDB (34552.64) and by its shortest decimal
+    on Spark (34552.65). Nine places first keep the value as printed; then both round the
+    half up, away from zero."""
+    return values.cast(FINE).round(2).cast(CENTS).sum(where=where).cast("float64")
 
 
 def _money_sum(t: ir.Table, where: ir.BooleanValue) -> ir.FloatingValue:

@@ -60,11 +60,16 @@ def lifetime_values(
     point, low, high = np.zeros(n), np.zeros(n), np.zeros(n)
     bands = tiers.value_bands(contribution, policy.tiering)
     gg_fits: dict[str, dict[str, float]] = {}
+    pooled: clv.GammaGammaFit | None = None
     for index, band in enumerate(tiers.BANDS):
         rows = np.flatnonzero(bands == band)
         if rows.size == 0:
             continue
-        gg = _fit_gamma_gamma(frequency[rows], value[rows])
+        if _fit_rows(frequency[rows], value[rows]) >= MIN_GG_CUSTOMERS:
+            gg = _fit_gamma_gamma(frequency[rows], value[rows])
+        else:  # a small bank's top band: too few customers for a fit of its own
+            pooled = pooled or _fit_gamma_gamma(frequency, value)
+            gg = pooled
         gg_fits[band] = {k: round(getattr(gg, k), 6) for k in ("p", "q", "gamma")}
         interval = clv.clv_with_interval(
             bg,
@@ -92,6 +97,10 @@ def lifetime_values(
             "horizon_weeks": horizon,
         },
     }
+
+
+def _fit_rows(frequency: Any, value: Any) -> int:
+    return int(((frequency > 0) & (value > 0)).sum())
 
 
 def _fit_gamma_gamma(frequency: Any, value: Any) -> clv.GammaGammaFit:
