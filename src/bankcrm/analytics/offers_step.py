@@ -78,8 +78,12 @@ def run_offers(
     contribution: pd.Series,
     currency: str,
     threads: int | None,
+    reachable: set[int],
 ) -> OfferResults:
-    """Train on the snapshot `then` (openings up to `as_of`), score and rank for today."""
+    """Train on the snapshot `then` (openings up to `as_of`), score and rank for today.
+
+    Offers go only to `reachable` customers (active or dormant, not deceased or closed):
+    an estate still holding an account is not a sales prospect."""
     models = train_propensity(
         features_then, accounts, then, config=TrainingConfig(seed=0, threads=threads)
     )
@@ -105,8 +109,17 @@ def run_offers(
     )
     forecast = demand_forecast(scores, groups, accounts, as_of)
     exclusions = offers.suitability.customers_excluded
+    ranked = offers.offers
+    unreachable = ~ranked["customer_id"].isin(reachable)
+    if unreachable.any():
+        gone = pd.DataFrame(
+            {"reason": ["customer_deceased_or_closed"],
+             "customers": [int(ranked.loc[unreachable, "customer_id"].nunique())]}
+        )  # fmt: skip
+        exclusions = pd.concat([exclusions, gone], ignore_index=True)
+        ranked = ranked[~unreachable]
     return OfferResults(
-        offers=offers.offers,
+        offers=ranked,
         segments=segments.assignments,
         payloads={
             "segments": _records(segments.profiles),

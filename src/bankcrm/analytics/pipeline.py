@@ -32,6 +32,7 @@ from bankcrm.kit.errors import UserError
 from bankcrm.lake.engines import connect_analytics, read_transactions, table_from_arrow, to_arrow
 
 SIGNIFICANT_DIGITS = 9
+REACHABLE_STATUSES = ("active", "dormant")
 PROPENSITY_LOOKBACK_DAYS = 182  # offers learn from openings in the half-year to as-of
 CHURN_SNAPSHOTS = 3  # one test quarter and two training quarters
 
@@ -226,6 +227,7 @@ def run_scoring(
         pd.Series(contribution, index=features["customer_id"].to_numpy()),
         policy.currency,
         settings.analytics_threads,
+        _reachable(engine.tables["customers"]),
     )
     engine.kept.clear()
     segment_of = dict(zip(offers.segments["customer_id"], offers.segments["segment"], strict=True))
@@ -287,6 +289,12 @@ def run_scoring(
         churn_model=model.path.name if model.path else "",
         facts=facts,
     )
+
+
+def _reachable(customers: Any) -> set[int]:
+    """Customers the bank may still sell to: active or dormant."""
+    frame = customers.select(["customer_id", "status"]).to_pandas()
+    return set(frame.loc[frame["status"].isin(REACHABLE_STATUSES), "customer_id"].astype(int))
 
 
 def _arrow(frame: pd.DataFrame) -> Any:

@@ -96,6 +96,7 @@ class Scored:
     changes: list[Any]
     runs: int
     offers: int
+    offers_to_unreachable: int
     results: list[str]
     models_dir: Path
     as_of: date
@@ -143,6 +144,13 @@ def scored(
                     ).all()
                 ),
                 runs=session.scalar(select(func.count()).select_from(ScoreRun)) or 0,
+                offers_to_unreachable=session.scalar(
+                    select(func.count())
+                    .select_from(Offer)
+                    .join(Customer, Customer.id == Offer.customer_id)
+                    .where(Customer.status.not_in(("active", "dormant")))
+                )
+                or 0,
                 offers=session.scalar(
                     select(func.count()).select_from(Offer).where(Offer.as_of == extract.as_of)
                 )
@@ -189,6 +197,7 @@ def test_score_writes_every_open_customer_once_and_is_idempotent(scored: Scored)
         "segments",
     ]
     assert scored.offers > 0 and once["segment"].notna().all()
+    assert scored.offers_to_unreachable == 0  # no offers to the deceased or closed
 
 
 def test_tier_history_records_each_move_with_its_reason(scored: Scored) -> None:
