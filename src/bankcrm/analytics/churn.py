@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -88,7 +88,6 @@ class ChurnModel:
     learner: TabularLearner
     card: dict[str, Any]
     path: Path | None = None
-    columns: list[str] = field(default_factory=list)
 
 
 def _sample(snapshot: Snapshot, seed: int) -> tuple[pd.DataFrame, npt.NDArray[np.bool_], Any]:
@@ -140,7 +139,6 @@ def train_churn(
     p_test = holdout.predict_proba(model_frame(test.features))
     x_all, y_all, w_all = _stack([test, *train], seed)
     final = TabularLearner(seed=seed, n_threads=n_threads).fit(x_all, y_all, sample_weight=w_all)
-    columns = [c for c in x_all.columns]
     card: dict[str, Any] = {
         "model": "churn",
         "created_at": utcnow().isoformat(timespec="seconds"),
@@ -177,7 +175,7 @@ def train_churn(
         "feature_schema": [list(c) for c in final.columns],
         "schema_hash": schema_hash(final),
     }
-    return ChurnModel(final, card, columns=columns)
+    return ChurnModel(final, card)
 
 
 def schema_hash(learner: TabularLearner) -> str:
@@ -204,7 +202,7 @@ def load_model(path: Path) -> ChurnModel:
     learner = TabularLearner.load(path)
     card_path = path.with_name(path.name.removesuffix(".model") + ".card.json")
     card = json.loads(card_path.read_text()) if card_path.is_file() else {}
-    return ChurnModel(learner, card, path, [name for name, _ in learner.columns])
+    return ChurnModel(learner, card, path)
 
 
 def render_card(card: dict[str, Any]) -> str:

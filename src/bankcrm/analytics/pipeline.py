@@ -11,15 +11,15 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
 from sqlalchemy.orm import Session, sessionmaker
 
 from bankcrm.analytics import churn, profitability, repository, score_repository, tiers
@@ -29,29 +29,13 @@ from bankcrm.analytics.offers_step import product_margins, run_offers
 from bankcrm.analytics.policy import Policy
 from bankcrm.config import Settings
 from bankcrm.kit.errors import UserError
+from bankcrm.kit.progress import Progress, QuietProgress
 from bankcrm.lake.engines import connect_analytics, read_transactions, table_from_arrow, to_arrow
 
 SIGNIFICANT_DIGITS = 9
 REACHABLE_STATUSES = ("active", "dormant")
 PROPENSITY_LOOKBACK_DAYS = 182  # offers learn from openings in the half-year to as-of
 CHURN_SNAPSHOTS = 3  # one test quarter and two training quarters
-
-
-class StepProgress(Protocol):
-    def start_file(self, name: str, total: int) -> None: ...
-    def advance(self, rows: int) -> None: ...
-    def end_file(self) -> None: ...
-
-
-class _Quiet:
-    def start_file(self, name: str, total: int) -> None:
-        pass
-
-    def advance(self, rows: int) -> None:
-        pass
-
-    def end_file(self) -> None:
-        pass
 
 
 @dataclass
@@ -120,7 +104,7 @@ def _open_engine(settings: Settings, sessions: sessionmaker[Session]) -> _Engine
 
 
 def _churn_model(
-    engine: _Engine, accounts: Any, as_of: date, settings: Settings, progress: StepProgress
+    engine: _Engine, accounts: Any, as_of: date, settings: Settings, progress: Progress
 ) -> churn.ChurnModel:
     cutoffs = churn.snapshot_cutoffs(as_of, CHURN_SNAPSHOTS)
     progress.start_file("churn snapshots", len(cutoffs))
@@ -147,11 +131,11 @@ def run_scoring(
     sessions: sessionmaker[Session],
     policy: Policy,
     as_of: date,
-    progress: StepProgress | None = None,
+    progress: Progress | None = None,
     churn_model_file: Path | None = None,
 ) -> ScoreSummary:
     """Score every customer with an open product on `as_of` and store the results."""
-    progress = progress or _Quiet()
+    progress = progress or QuietProgress()
     started = time.perf_counter()
     laps: dict[str, float] = {}
     last = [started]
@@ -297,9 +281,7 @@ def _reachable(customers: Any) -> set[int]:
     return set(frame.loc[frame["status"].isin(REACHABLE_STATUSES), "customer_id"].astype(int))
 
 
-def _arrow(frame: pd.DataFrame) -> Any:
-    import pyarrow as pa
-
+def _arrow(frame: pd.DataFrame) -> pa.Table:
     return pa.Table.from_pandas(frame, preserve_index=False)
 
 
@@ -338,6 +320,3 @@ def _facts(
         "churn_test_metrics": model.card.get("metrics", {}),
         "lifetime_fits": fits,
     }
-
-
-ProgressFactory = Callable[[], StepProgress]

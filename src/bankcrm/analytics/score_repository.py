@@ -16,7 +16,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from bankcrm.analytics.models import AnalyticsResult, CustomerScore, Offer, ScoreRun, TierChange
-from bankcrm.ingest.repository import insert_columns
+from bankcrm.kit.bulk import insert_columns
 
 SCORE_COLUMNS = (
     "customer_id",

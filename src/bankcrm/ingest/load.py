@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import pyarrow as pa
 from sqlalchemy.orm import Session
@@ -16,14 +16,8 @@ from bankcrm.ingest import repository as repo
 from bankcrm.ingest.mapping import Target
 from bankcrm.ingest.reader import iter_chunks
 from bankcrm.ingest.validate import EntityValidator, KeyBook, Problem, ValidRows
-
-
-class Progress(Protocol):
-    def start_file(self, name: str, total: int) -> None: ...
-
-    def advance(self, rows: int) -> None: ...
-
-    def end_file(self) -> None: ...
+from bankcrm.kit.bulk import insert_columns
+from bankcrm.kit.progress import Progress
 
 
 @dataclass
@@ -127,7 +121,7 @@ def load_entity(
             else:
                 changed.append(index)
         if new:
-            repo.insert_columns(session, target.model, database_columns(target, rows, plan, new))
+            insert_columns(session, target.model, database_columns(target, rows, plan, new))
         report.loaded += len(new)
         if changed:
             really = _apply_changes(session, target, rows, plan, changed, states, batch_id)

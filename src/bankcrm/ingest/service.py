@@ -20,13 +20,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bankcrm.ingest import repository as repo
 from bankcrm.ingest import spec, transactions
-from bankcrm.ingest.load import FileReport, Progress, load_entity
+from bankcrm.ingest.load import FileReport, load_entity
 from bankcrm.ingest.mapping import TARGETS
 from bankcrm.ingest.models import ImportBatch
 from bankcrm.ingest.reader import ExtractFileError, count_rows, read_header
 from bankcrm.ingest.validate import KeyBook, Problem
 from bankcrm.kit.db import utcnow
 from bankcrm.kit.faults import checkpoint
+from bankcrm.kit.progress import Progress
 from bankcrm.lake import repository as lake_repo
 from bankcrm.lake.staging import MonthlyStager, StagedFile
 from bankcrm.lake.store import LakeStore
