@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +21,19 @@ def table_of(model: type[Base]) -> Table:
     table = model.__table__
     assert isinstance(table, Table)
     return table
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection inside: building millions of row tuples (none of them
+    cycles) otherwise triggers collection after collection, each walking every live object."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def insert_columns(session: Session, model: type[Base], columns: dict[str, list[Any]]) -> None:
@@ -61,7 +77,8 @@ def insert_columns(session: Session, model: type[Base], columns: dict[str, list[
         elif isinstance(sample, datetime):
             text = {v: v.isoformat(sep=" ", timespec="microseconds") for v in set(column) if v}
             values[index] = [None if v is None else text[v] for v in column]
-    connection.exec_driver_sql(
-        f"INSERT INTO {quote(table.name)} ({names}) VALUES ({', '.join('?' for _ in columns)})",
-        list(zip(*values, strict=True)),
-    )
+    with gc_paused():
+        connection.exec_driver_sql(
+            f"INSERT INTO {quote(table.name)} ({names}) VALUES ({', '.join('?' for _ in columns)})",
+            list(zip(*values, strict=True)),
+        )
