@@ -91,7 +91,7 @@ def _copy_csv(driver: Any, sql: str, schema: pa.Schema) -> pa.Table:
     if not buffer:
         return schema.empty_table()
     return pacsv.read_csv(
-        pa.py_buffer(bytes(buffer)),
+        pa.py_buffer(buffer),
         read_options=pacsv.ReadOptions(column_names=schema.names),
         convert_options=pacsv.ConvertOptions(
             column_types=schema,
