@@ -29,6 +29,7 @@ from bankcrm.analytics import repository
 from bankcrm.analytics.associations import association_rules
 from bankcrm.analytics.features import FeatureSources, build_features
 from bankcrm.analytics.forecast import ForecastConfig, backtest_forecast, uptake_trend
+from bankcrm.analytics.ledger import build_ledger
 from bankcrm.analytics.metrics import roc_auc, top_decile_lift
 from bankcrm.analytics.next_best import next_best_offers
 from bankcrm.analytics.segments import segment_customers
@@ -60,8 +61,11 @@ def load(bank: Path, as_of: date) -> tuple[pd.DataFrame, pd.DataFrame, dict[int,
         **{name: table_from_arrow(con, name, t) for name, t in tables.items()},
     )
     started = time.perf_counter()
+    ledger = build_ledger(sources.transactions, sources.accounts, as_of, snapshots=5)
     features = {
-        back: to_arrow(con, build_features(sources, as_of - timedelta(days=back))).to_pandas()
+        back: to_arrow(
+            con, build_features(sources, ledger, as_of - timedelta(days=back))
+        ).to_pandas()
         for back in (0, 91, 182, 273, 364)
     }
     clock("features at 5 dates", started)

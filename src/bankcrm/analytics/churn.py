@@ -27,8 +27,8 @@ import numpy.typing as npt
 import pandas as pd
 
 from bankcrm.analytics import metrics
-from bankcrm.analytics.features import epoch_day
 from bankcrm.analytics.learner import TabularLearner
+from bankcrm.analytics.ledger import epoch_day
 from bankcrm.analytics.phrases import describe
 from bankcrm.kit.db import utcnow
 

@@ -5,8 +5,11 @@ portable operations are used (filters, grouped aggregates with `where=`, joins, 
 `epoch_days`). Nothing after the as-of date is read, so a feature table for a past date
 is what the bank would have seen on that day: churn training snapshots rely on it.
 
-Dates are compared as days since 1970 (`epoch_days`), windows are half-open
-(as_of - N days, as_of], and every count defaults to 0, every amount to 0.0.
+The lake is read once per run into a quarterly ledger (`bankcrm.analytics.ledger`) that
+serves the as-of date and the snapshots whole quarters before it; the CRM tables (holdings,
+contacts, the profile) are small and read per snapshot. Windows are whole weeks back from
+the snapshot day (4, 13 and 52 weeks: "1m", "3m", "12m"), half-open (day - N, day];
+every count defaults to 0, every amount to 0.0.
 """
 
 from __future__ import annotations
@@ -18,6 +21,14 @@ import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
+from bankcrm.analytics.ledger import (
+    BALANCE_POINTS,
+    BALANCE_YEAR_AGO,
+    QUARTER_DAYS,
+    YEAR_QUARTERS,
+    Ledger,
+    epoch_day,
+)
 from bankcrm.ingest.spec import (
     LENDING_CATEGORIES,
     LOAN_CATEGORIES,
@@ -25,14 +36,10 @@ from bankcrm.ingest.spec import (
     TX_CHANNELS,
 )
 
-SELF_SERVICE_CHANNELS = ("atm", "card", "online", "mobile")
-CUSTOMER_CHANNELS = ("branch", *SELF_SERVICE_CHANNELS)  # transactions the customer initiates
 DEPOSIT_CATEGORIES = ("current_account", "savings_account", "term_deposit", "payroll")
-INCOME_CATEGORIES = ("salary", "pension")
 CENTS = dt.Decimal(24, 2)
 FINE = dt.Decimal(38, 9)  # floats to decimals before rounding to cents: see cents_sum
-WINDOWS = {"1m": 30, "3m": 91, "12m": 365}
-PRIOR_3M = (182, 91)  # the quarter before the last one: (from, to) days back
+WINDOWS = {"1m": 28, "3m": QUARTER_DAYS, "12m": YEAR_QUARTERS * QUARTER_DAYS}
 
 
 @dataclass
@@ -44,10 +51,6 @@ class FeatureSources:
     customers: ir.Table
     interactions: ir.Table  # customer_id, occurred_on, channel, direction, outcome
     cases: ir.Table  # customer_id, kind, opened_on, resolved_on, satisfaction
-
-
-def epoch_day(d: date) -> int:
-    return (d - date(1970, 1, 1)).days
 
 
 def _open_on(accounts: ir.Table, day: int) -> ir.BooleanValue:
@@ -67,125 +70,94 @@ def cents_sum(values: ir.NumericValue, where: ir.BooleanValue | None = None) -> 
     return values.cast(FINE).round(2).cast(CENTS).sum(where=where).cast("float64")
 
 
-def _money_sum(t: ir.Table, where: ir.BooleanValue) -> ir.FloatingValue:
+def _money(total: ir.NumericValue) -> ir.FloatingValue:
     """An exact decimal sum, then a float: float sums depend on the engine's row order."""
-    return t.amount.sum(where=where).cast("float64")
+    return total.cast("float64")
 
 
-def transaction_features(tx: ir.Table, accounts: ir.Table, as_of: date) -> ir.Table:
-    """Recency, frequency and money by window, channel and category; RFM in weeks."""
-    today = epoch_day(as_of)
-    t = tx.join(accounts.select("account_no", "customer_id"), "account_no")
-    age = today - t.booked_on.epoch_days()  # days before as-of, 0 = on the day
-    t = t.mutate(age=age).filter((age >= 0) & (age < WINDOWS["12m"]))
-    own = t.channel.isin(CUSTOMER_CHANNELS)
-    credit = t.direction == "credit"
-    debit = t.direction == "debit"
-    aggs: dict[str, ir.Value] = {}
-    for name, days in WINDOWS.items():
-        inside = t.age < days
-        aggs[f"tx_{name}"] = t.count(where=inside)
-        aggs[f"own_tx_{name}"] = t.count(where=inside & own)
-        aggs[f"inflow_{name}"] = _money_sum(t, inside & credit)
-        aggs[f"outflow_{name}"] = _money_sum(t, inside & debit)
-    prior = (t.age >= PRIOR_3M[1]) & (t.age < PRIOR_3M[0])
-    aggs["tx_prior_3m"] = t.count(where=prior)
-    aggs["own_tx_prior_3m"] = t.count(where=prior & own)
-    aggs["inflow_prior_3m"] = _money_sum(t, prior & credit)
-    income = credit & t.category.isin(INCOME_CATEGORIES)
-    aggs["income_3m"] = _money_sum(t, income & (t.age < WINDOWS["3m"]))
-    aggs["income_prior_3m"] = _money_sum(t, income & prior)
-    aggs["income_12m"] = _money_sum(t, income)
-    for channel in TX_CHANNELS:
-        aggs[f"tx_{channel}_12m"] = t.count(where=t.channel == channel)
-    aggs["fees_paid_12m"] = _money_sum(t, debit & (t.category == "fee"))
-    aggs["interest_received_12m"] = _money_sum(t, credit & (t.category == "interest"))
-    aggs["interest_charged_12m"] = _money_sum(t, debit & (t.category == "interest"))
-    aggs["card_spend_12m"] = _money_sum(t, t.category == "card_payment")
-    aggs["loan_payments_12m"] = _money_sum(t, debit & (t.category == "loan_payment"))
-    aggs["days_since_own_tx"] = t.age.min(where=own)
-    aggs["days_since_tx"] = t.age.min()
-    # RFM for BG/NBD over the 52-week calibration window: activity = an active week.
-    week = t.age // 7
-    aggs["active_weeks_12m"] = week.nunique(where=own)
-    aggs["first_active_week"] = week.max(where=own)  # weeks before as-of
-    aggs["last_active_week"] = week.min(where=own)
-    aggs["active_months_12m"] = (t.age // 30).nunique(where=own)
-    return t.group_by("customer_id").aggregate(**aggs)
+def transaction_features(ledger: Ledger, k: int) -> ir.Table:
+    """Recency, frequency and money by window, channel and category; RFM in weeks; for
+    snapshot `k` of the ledger (quarters k to k + 3 are its 12 months)."""
+    f = ledger.flows
+    f = f.filter((f.quarter >= k) & (f.quarter < k + YEAR_QUARTERS))
+    last = f.quarter == k  # the last 3 months; the last month is its first four weeks
+    prior = f.quarter == k + 1
+    back = k * QUARTER_DAYS  # ages in the ledger count from its as-of date
+    aggs: dict[str, ir.Value] = {
+        "tx_1m": f.tx_1m.sum(where=last),
+        "own_tx_1m": f.own_tx_1m.sum(where=last),
+        "inflow_1m": _money(f.inflow_1m.sum(where=last)),
+        "outflow_1m": _money(f.outflow_1m.sum(where=last)),
+        "tx_3m": f.tx.sum(where=last),
+        "own_tx_3m": f.own_tx.sum(where=last),
+        "inflow_3m": _money(f.inflow.sum(where=last)),
+        "outflow_3m": _money(f.outflow.sum(where=last)),
+        "tx_12m": f.tx.sum(),
+        "own_tx_12m": f.own_tx.sum(),
+        "inflow_12m": _money(f.inflow.sum()),
+        "outflow_12m": _money(f.outflow.sum()),
+        "tx_prior_3m": f.tx.sum(where=prior),
+        "own_tx_prior_3m": f.own_tx.sum(where=prior),
+        "inflow_prior_3m": _money(f.inflow.sum(where=prior)),
+        "income_3m": _money(f.income.sum(where=last)),
+        "income_prior_3m": _money(f.income.sum(where=prior)),
+        "income_12m": _money(f.income.sum()),
+        **{f"tx_{channel}_12m": f[f"tx_{channel}"].sum() for channel in TX_CHANNELS},
+        "fees_paid_12m": _money(f.fees_paid.sum()),
+        "interest_received_12m": _money(f.interest_received.sum()),
+        "interest_charged_12m": _money(f.interest_charged.sum()),
+        "card_spend_12m": _money(f.card_spend.sum()),
+        "loan_payments_12m": _money(f.loan_payments.sum()),
+        "days_since_own_tx": f.min_own_age.min() - back,
+        "days_since_tx": f.min_age.min() - back,
+        # RFM for BG/NBD over the 52-week calibration window: activity = an active week.
+        "active_weeks_12m": f.active_weeks.sum(),
+        "first_active_week": (f.max_own_age.max() - back) // 7,  # weeks before as-of
+        "last_active_week": (f.min_own_age.min() - back) // 7,
+        "active_quarters_12m": f.count(where=f.active_weeks > 0),
+    }
+    return f.group_by("customer_id").aggregate(**aggs)
 
 
-def _dated_balances(tx: ir.Table, as_of: date) -> ir.Table:
-    today = epoch_day(as_of)
-    t = tx.filter(tx.balance_after.notnull()).mutate(age=today - tx.booked_on.epoch_days())
-    return t.filter(t.age >= 0)
-
-
-def month_end_balances(tx: ir.Table, as_of: date) -> ir.Table:
-    """Per account and month back from as-of (0-11, months of 30 days with activity): the
-    balance after the month's last transaction, as an exact decimal."""
-    t = _dated_balances(tx, as_of)
-    recent = t.filter(t.age < WINDOWS["12m"])
-    return recent.group_by(["account_no", (recent.age // 30).name("month_back")]).aggregate(
-        month_end=recent.balance_after.argmax(recent.transaction_id)
-    )
-
-
-def _mean(total: ir.NumericValue, count: ir.IntegerValue) -> ir.FloatingValue:
-    """An exact decimal total over a count: one float division, the same on every engine."""
-    return total.cast("float64") / count
-
-
-def account_balances(tx: ir.Table, as_of: date) -> ir.Table:
-    """Per account: balance now and 3, 6 and 12 months ago, and the 12-month average.
+def account_balances(ledger: Ledger, k: int) -> ir.Table:
+    """Per account, on snapshot `k`: balance on the day and 3, 6 and 12 months earlier,
+    and the 12-month average.
 
     A balance is the `balance_after` of the account's last transaction on or before the
-    day. The average is the mean of month-end balances over the months with activity.
+    day. The average is the mean `balance_after` over the transactions of the 12 months
+    (an account that moves often is weighted by its movements, like a daily average).
     Products without transactions in the lake (loans, term deposits, mandates) are absent:
     their balance comes from the extract.
     """
-    t = _dated_balances(tx, as_of)
-    per_account = t.group_by("account_no").aggregate(
-        balance_now=t.balance_after.argmax(t.transaction_id),
-        balance_3m_ago=t.balance_after.argmax(t.transaction_id, where=t.age >= WINDOWS["3m"]),
-        balance_6m_ago=t.balance_after.argmax(t.transaction_id, where=t.age >= PRIOR_3M[0]),
-        balance_12m_ago=t.balance_after.argmax(t.transaction_id, where=t.age >= WINDOWS["12m"]),
+    b = ledger.balances
+    names = [name for name, _ in (*BALANCE_POINTS, BALANCE_YEAR_AGO)]
+    count = b[f"balance_n_{k}"]
+    average = ibis.ifelse(
+        count > 0, b[f"balance_sum_{k}"].cast("float64") / count, ibis.null("float64")
     )
-    month_end = month_end_balances(tx, as_of)
-    average = month_end.group_by("account_no").aggregate(
-        avg_balance_12m=_mean(month_end.month_end.sum(), month_end.count())
+    return b.select(
+        "account_no",
+        **{name: b[f"{name}_{k}"] for name in names},  # exact decimals
+        avg_balance_12m=average,
     )
-    per_account = per_account.select(
-        "account_no", *[per_account[c].cast("float64").name(c) for c in per_account.columns[1:]]
-    )
-    return per_account.left_join(average, "account_no").drop("account_no_right")
 
 
-def balance_features(balances: ir.Table, month_end: ir.Table, accounts: ir.Table) -> ir.Table:
-    """Deposit and card balances per customer, from `account_balances`; the 12-month
-    averages are of the customer's month-end totals over the months with activity."""
+def balance_features(balances: ir.Table, accounts: ir.Table) -> ir.Table:
+    """Deposit and card balances per customer, from `account_balances`: on the day, 3, 6
+    and 12 months earlier, and the 12-month averages (the sum of the accounts' averages)."""
     kinds = accounts.select("account_no", "customer_id", "category")
     joined = balances.join(kinds, "account_no")
     deposit = joined.category.isin(DEPOSIT_CATEGORIES)
     card = joined.category == "credit_card"
-    now = joined.group_by("customer_id").aggregate(
-        deposit_balance=cents_sum(joined.balance_now, deposit),
-        deposit_balance_3m_ago=cents_sum(joined.balance_3m_ago, deposit),
-        deposit_balance_6m_ago=cents_sum(joined.balance_6m_ago, deposit),
-        deposit_balance_12m_ago=cents_sum(joined.balance_12m_ago, deposit),
-        card_balance=cents_sum(joined.balance_now, card),
+    return joined.group_by("customer_id").aggregate(
+        deposit_balance=_money(joined.balance_now.sum(where=deposit)),
+        deposit_balance_3m_ago=_money(joined.balance_3m_ago.sum(where=deposit)),
+        deposit_balance_6m_ago=_money(joined.balance_6m_ago.sum(where=deposit)),
+        deposit_balance_12m_ago=_money(joined.balance_12m_ago.sum(where=deposit)),
+        card_balance=_money(joined.balance_now.sum(where=card)),
+        avg_deposit_balance_12m=cents_sum(joined.avg_balance_12m, deposit),
+        avg_card_balance_12m=cents_sum(joined.avg_balance_12m, card),
     )
-    m = month_end.join(kinds, "account_no")
-    monthly = m.group_by(["customer_id", "month_back"]).aggregate(
-        deposit=m.month_end.sum(where=m.category.isin(DEPOSIT_CATEGORIES)),
-        card=m.month_end.sum(where=m.category == "credit_card"),
-    )
-    averages = monthly.group_by("customer_id").aggregate(
-        avg_deposit_balance_12m=_mean(
-            monthly.deposit.sum(), monthly.count(where=monthly.deposit.notnull())
-        ),
-        avg_card_balance_12m=_mean(monthly.card.sum(), monthly.count(where=monthly.card.notnull())),
-    )
-    return now.left_join(averages, "customer_id").drop("customer_id_right")
 
 
 def holding_features(accounts: ir.Table, as_of: date) -> ir.Table:
@@ -196,15 +168,15 @@ def holding_features(accounts: ir.Table, as_of: date) -> ir.Table:
         opened_day=accounts.opened_on.epoch_days(),
         closed_day=accounts.closed_on.epoch_days(),
     )
+    year, quarter = WINDOWS["12m"], WINDOWS["3m"]
     lending = a.category.isin(LENDING_CATEGORIES)
     loan = a.category.isin(LOAN_CATEGORIES)
     aggs: dict[str, ir.Value] = {
         "products_open": a.count(where=a.open_now),
-        "categories_open": a.category.nunique(where=a.open_now),
         "products_ever": a.count(where=a.opened_day <= today),
-        "opened_12m": a.count(where=(a.opened_day <= today) & (a.opened_day > today - 365)),
-        "closed_3m": a.count(where=(a.closed_day <= today) & (a.closed_day > today - 91)),
-        "closed_12m": a.count(where=(a.closed_day <= today) & (a.closed_day > today - 365)),
+        "opened_12m": a.count(where=(a.opened_day <= today) & (a.opened_day > today - year)),
+        "closed_3m": a.count(where=(a.closed_day <= today) & (a.closed_day > today - quarter)),
+        "closed_12m": a.count(where=(a.closed_day <= today) & (a.closed_day > today - year)),
         "lending_exposure": cents_sum(a.balance, a.open_now & lending),
         "credit_limit": cents_sum(a.credit_limit, a.open_now),
         "loans_open": a.count(where=a.open_now & loan),
@@ -219,7 +191,13 @@ def holding_features(accounts: ir.Table, as_of: date) -> ir.Table:
     }
     for category in PRODUCT_CATEGORIES:
         aggs[f"has_{category}"] = a.count(where=a.open_now & (a.category == category))
-    return a.group_by("customer_id").aggregate(**aggs)
+    per_customer = a.group_by("customer_id").aggregate(**aggs)
+    # Distinct categories held, from the flags (a distinct count is many times slower).
+    held = [(per_customer[f"has_{c}"] > 0).cast("int64") for c in PRODUCT_CATEGORIES]
+    categories = held[0]
+    for flag in held[1:]:
+        categories = categories + flag
+    return per_customer.mutate(categories_open=categories)
 
 
 def contact_features(interactions: ir.Table, cases: ir.Table, as_of: date) -> ir.Table:
@@ -290,18 +268,16 @@ NULLABLE = frozenset(
 )
 
 
-def build_features(sources: FeatureSources, as_of: date) -> ir.Table:
-    """One row per customer with at least one product open on `as_of`."""
+def build_features(sources: FeatureSources, ledger: Ledger, as_of: date) -> ir.Table:
+    """One row per customer with at least one product open on `as_of`, which must be one
+    of the ledger's snapshots (the lake is read through the ledger)."""
+    k = ledger.snapshot(as_of)
     holdings = holding_features(sources.accounts, as_of)
     base = profile_features(sources.customers, as_of).join(holdings, "customer_id")
     base = base.filter(base.products_open > 0)
     parts = (
-        transaction_features(sources.transactions, sources.accounts, as_of),
-        balance_features(
-            account_balances(sources.transactions, as_of),
-            month_end_balances(sources.transactions, as_of),
-            sources.accounts,
-        ),
+        transaction_features(ledger, k),
+        balance_features(account_balances(ledger, k), sources.accounts),
         contact_features(sources.interactions, sources.cases, as_of),
     )
     table = base

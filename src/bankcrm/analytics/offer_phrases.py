@@ -99,7 +99,7 @@ FEATURE_PHRASES: dict[str, tuple[str, str]] = {
     "active_weeks_12m": ("active most weeks", "active in few weeks"),
     "first_active_week": ("active all year", "active only lately"),
     "last_active_week": ("quiet lately", "active lately"),
-    "active_months_12m": ("active most months", "active in few months"),
+    "active_quarters_12m": ("active every quarter", "active in few quarters"),
     # balances
     "deposit_balance": ("high deposit balance", "low deposit balance"),
     "deposit_balance_3m_ago": ("high balance 3 months ago", "low balance 3 months ago"),

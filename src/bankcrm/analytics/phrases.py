@@ -64,7 +64,7 @@ PHRASES: dict[str, str] = {
     "kind": "{t} customer",
     "region": "region {t}",
     "active_weeks_12m": "active in {v:.0f} of the last 52 weeks",
-    "active_months_12m": "active in {v:.0f} of the last 12 months",
+    "active_quarters_12m": "active in {v:.0f} of the last 4 quarters",
     "wealth_balance": "investments {v:,.0f}",
 }
 for _category in PRODUCT_CATEGORIES:

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bankcrm.analytics import churn, profitability, repository, score_repository, tiers
 from bankcrm.analytics.features import FeatureSources, account_balances, build_features
+from bankcrm.analytics.ledger import QUARTER_DAYS, Ledger, build_ledger
 from bankcrm.analytics.lifetime import lifetime_values
 from bankcrm.analytics.offers_step import product_margins, run_offers
 from bankcrm.analytics.policy import Policy
@@ -36,6 +37,8 @@ SIGNIFICANT_DIGITS = 9
 REACHABLE_STATUSES = ("active", "dormant")
 PROPENSITY_LOOKBACK_DAYS = 182  # offers learn from openings in the half-year to as-of
 CHURN_SNAPSHOTS = 3  # one test quarter and two training quarters
+LEDGER_SNAPSHOTS = CHURN_SNAPSHOTS + 1  # the as-of date and the churn snapshots
+assert PROPENSITY_LOOKBACK_DAYS % QUARTER_DAYS == 0, "the propensity day is a snapshot"
 
 
 @dataclass
@@ -57,12 +60,21 @@ class _Engine:
     con: Any
     sources: FeatureSources
     tables: dict[str, Any]  # the Arrow tables read from the CRM database
+    ledger: Ledger | None = None
     kept: dict[date, pd.DataFrame] = field(default_factory=dict)
+
+    def read_lake(self, as_of: date, snapshots: int) -> Ledger:
+        """Aggregate the lake once for the as-of date and the snapshots before it."""
+        src = self.sources
+        self.ledger = build_ledger(src.transactions, src.accounts, as_of, snapshots)
+        return self.ledger
 
     def features(self, as_of: date) -> pd.DataFrame:
         if as_of in self.kept:
             return self.kept[as_of]
-        return _stable(to_arrow(self.con, build_features(self.sources, as_of)).to_pandas())
+        assert self.ledger is not None, "read_lake first"
+        expr = build_features(self.sources, self.ledger, as_of)
+        return _stable(to_arrow(self.con, expr).to_pandas())
 
     def keep(self, as_of: date, frame: pd.DataFrame) -> None:
         """Keep a snapshot another step needs too (the propensity models' training day)."""
@@ -88,12 +100,7 @@ def _significant(values: npt.NDArray[np.float64], digits: int) -> npt.NDArray[np
 
 def _open_engine(settings: Settings, sessions: sessionmaker[Session]) -> _Engine:
     with sessions() as session:
-        tables = {
-            "accounts": repository.accounts(session),
-            "customers": repository.customers(session),
-            "interactions": repository.interactions(session),
-            "cases": repository.cases(session),
-        }
+        tables = repository.feature_tables(session)
         products = repository.products(session)
     if tables["customers"].num_rows == 0:
         raise UserError("there are no customers to score: import an extract first")
@@ -151,6 +158,7 @@ def run_scoring(
     lap("read")
     progress.end_file()
     progress.start_file("scoring", len(steps))
+    ledger = engine.read_lake(as_of, LEDGER_SNAPSHOTS)
     features = engine.features(as_of)
     if features.empty:
         raise UserError(f"no customer has an open product on {as_of}: nothing to score")
@@ -162,7 +170,7 @@ def run_scoring(
     risk = table_from_arrow(engine.con, "policy_risk", profitability.risk_table(policy))
     account_expr = profitability.account_contribution(
         src.accounts,
-        account_balances(src.transactions, as_of),
+        account_balances(ledger, 0),
         src.customers,
         terms,
         risk,
@@ -214,6 +222,7 @@ def run_scoring(
         _reachable(engine.tables["customers"]),
     )
     engine.kept.clear()
+    ledger.release()
     segment_of = dict(zip(offers.segments["customer_id"], offers.segments["segment"], strict=True))
     progress.advance(1)
     lap("offers")
@@ -237,7 +246,10 @@ def run_scoring(
             "churn_probability": churn_scores.probability,
             "churn_reasons": [json.dumps(r) for r in churn_scores.reasons],
             "value_at_risk": churn_scores.probability * np.clip(life["clv"], 0, None),
-            "segment": [segment_of.get(int(c)) for c in scored["customer_id"]],
+            # object dtype: pandas 3 would make the Nones of a string column NaN ('nan').
+            "segment": pd.Series(
+                [segment_of.get(int(c)) for c in scored["customer_id"]], dtype=object
+            ),
         }
     )
     facts = _facts(results, concentration, tiering, model, life["fits"])

@@ -18,7 +18,8 @@ import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
-from bankcrm.analytics.features import WINDOWS, cents_sum, epoch_day
+from bankcrm.analytics.features import WINDOWS, cents_sum
+from bankcrm.analytics.ledger import epoch_day
 from bankcrm.analytics.policy import Policy
 
 YEAR = WINDOWS["12m"]

@@ -247,3 +247,13 @@ PRODUCTS_SCHEMA = pa.schema(
 def products(session: Session) -> pa.Table:
     query = select(Product.id, Product.product_code, Product.name, Product.category, Product.active)
     return _fetch(session, query, PRODUCTS_SCHEMA)
+
+
+def feature_tables(session: Session) -> dict[str, pa.Table]:
+    """The CRM tables the customer features read, by the name the features know them by."""
+    return {
+        "accounts": accounts(session),
+        "customers": customers(session),
+        "interactions": interactions(session),
+        "cases": cases(session),
+    }

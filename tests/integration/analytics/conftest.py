@@ -17,6 +17,7 @@ import pytest
 from ibis.backends import BaseBackend
 
 from bankcrm.lake.engines import connect_duckdb, connect_spark
+from tests.generated import GeneratedBank, generated_bank
 
 HERE = Path(__file__).parent
 ENGINES = (
@@ -67,3 +68,12 @@ def analytics_backend(request: pytest.FixtureRequest) -> BaseBackend:
     # value, and Spark must not restart each time the tests switch engine.
     backend: BaseBackend = request.getfixturevalue(f"{request.param}_backend")
     return backend
+
+
+SMALL_BANK_CUSTOMERS = 1_000
+
+
+@pytest.fixture(scope="session")
+def small_bank(tmp_path_factory: pytest.TempPathFactory) -> GeneratedBank:
+    """A generated bank of 1,000 customers, imported into SQLite and its lake."""
+    return generated_bank(tmp_path_factory.mktemp("small_bank"), SMALL_BANK_CUSTOMERS, seed=7)

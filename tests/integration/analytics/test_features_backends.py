@@ -7,58 +7,26 @@ table and the contribution are built from the same sources on both engines, as
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import date, timedelta
-from pathlib import Path
+from collections.abc import Sequence
+from datetime import timedelta
 
 import numpy as np
 import pyarrow as pa
 import pytest
 from ibis.backends import BaseBackend
-from sqlalchemy.orm import sessionmaker
 
-from bankcrm.analytics import profitability, repository
+from bankcrm.analytics import profitability
 from bankcrm.analytics.features import FeatureSources, account_balances, build_features
+from bankcrm.analytics.ledger import build_ledger
 from bankcrm.analytics.policy import Policy
-from bankcrm.ingest.service import run_import
-from bankcrm.kit import migrate
-from bankcrm.kit.db import make_engine
 from bankcrm.lake.engines import read_transactions, table_from_arrow, to_arrow
-from bankcrm.lake.store import LakeStore
-from bankcrm.synth import generate
+from tests.generated import GeneratedBank as SmallBank
+
+CUSTOMERS = 1_000  # SMALL_BANK_CUSTOMERS in conftest
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("spark")]
 
-CUSTOMERS = 1_000
 RELATIVE = 1e-9  # floats: sums of the same numbers in another order differ in the last bits
-
-
-@dataclass
-class SmallBank:
-    tables: dict[str, pa.Table]  # the CRM tables the features read, as the pipeline reads them
-    lake: Path
-    as_of: date
-
-
-@pytest.fixture(scope="module")
-def small_bank(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SmallBank]:
-    root = tmp_path_factory.mktemp("small_bank")
-    summary = generate(customers=CUSTOMERS, seed=7, out=root / "extract")
-    engine = make_engine(f"sqlite:///{root / 'bank.db'}")
-    migrate.upgrade(engine)
-    sessions = sessionmaker(bind=engine, expire_on_commit=False)
-    report = run_import(sessions, LakeStore(root / "lake"), root / "extract")
-    assert not report.problems
-    with sessions() as session:
-        tables = {
-            "accounts": repository.accounts(session),
-            "customers": repository.customers(session),
-            "interactions": repository.interactions(session),
-            "cases": repository.cases(session),
-        }
-    engine.dispose()
-    yield SmallBank(tables, root / "lake", summary.as_of)
 
 
 def _sources(con: BaseBackend, bank: SmallBank) -> FeatureSources:
@@ -68,18 +36,29 @@ def _sources(con: BaseBackend, bank: SmallBank) -> FeatureSources:
     )
 
 
-def _features(con: BaseBackend, bank: SmallBank, as_of: date) -> pa.Table:
-    return to_arrow(con, build_features(_sources(con, bank), as_of)).sort_by("customer_id")
+def _features(con: BaseBackend, bank: SmallBank, days_back: Sequence[int]) -> list[pa.Table]:
+    """The feature tables `days_back` days before the bank's as-of date, from one ledger."""
+    src = _sources(con, bank)
+    ledger = build_ledger(src.transactions, src.accounts, bank.as_of, snapshots=2)
+    tables = [
+        to_arrow(con, build_features(src, ledger, bank.as_of - timedelta(days=back))).sort_by(
+            "customer_id"
+        )
+        for back in days_back
+    ]
+    ledger.release()
+    return tables
 
 
 def _contribution(con: BaseBackend, bank: SmallBank) -> tuple[pa.Table, pa.Table]:
     """Per account and per customer, with the default policy, as the pipeline runs it."""
     policy = Policy()
     src = _sources(con, bank)
-    features = to_arrow(con, build_features(src, bank.as_of))
+    ledger = build_ledger(src.transactions, src.accounts, bank.as_of, snapshots=1)
+    features = to_arrow(con, build_features(src, ledger, bank.as_of))
     accounts = profitability.account_contribution(
         src.accounts,
-        account_balances(src.transactions, bank.as_of),
+        account_balances(ledger, 0),
         src.customers,
         table_from_arrow(con, "policy_terms", profitability.category_terms_table(policy)),
         table_from_arrow(con, "policy_risk", profitability.risk_table(policy)),
@@ -89,10 +68,12 @@ def _contribution(con: BaseBackend, bank: SmallBank) -> tuple[pa.Table, pa.Table
     customers = profitability.customer_contribution(
         accounts, table_from_arrow(con, "features_now", features), policy
     )
-    return (
+    tables = (
         to_arrow(con, accounts).sort_by("account_no"),
         to_arrow(con, customers).sort_by("customer_id"),
     )
+    ledger.release()
+    return tables
 
 
 def _key(table: pa.Table) -> str:
@@ -126,11 +107,14 @@ def test_features_are_the_same_on_duckdb_and_spark(
     small_bank: SmallBank, duckdb_backend: BaseBackend, spark_backend: BaseBackend
 ) -> None:
     # Today and the churn snapshot a quarter ago, in one test: one Spark session, one bank.
-    for days_back in (0, 91):
-        as_of = small_bank.as_of - timedelta(days=days_back)
-        duck = _features(duckdb_backend, small_bank, as_of)
-        spark = _features(spark_backend, small_bank, as_of)
-
+    days_back = (0, 91)
+    both = zip(
+        _features(duckdb_backend, small_bank, days_back),
+        _features(spark_backend, small_bank, days_back),
+        strict=True,
+    )
+    for back, (duck, spark) in zip(days_back, both, strict=True):
+        as_of = small_bank.as_of - timedelta(days=back)
         assert duck.num_rows > 0.8 * CUSTOMERS, as_of  # customers with a product open
         assert spark.schema == duck.schema, as_of
         assert spark["customer_id"].equals(duck["customer_id"]), as_of

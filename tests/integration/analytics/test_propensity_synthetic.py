@@ -9,17 +9,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from sqlalchemy import select
 
-from bankcrm.analytics import repository
 from bankcrm.analytics.associations import association_rules
 from bankcrm.analytics.features import FeatureSources, build_features
 from bankcrm.analytics.forecast import backtest_forecast, demand_forecast
+from bankcrm.analytics.ledger import build_ledger
 from bankcrm.analytics.metrics import roc_auc, top_decile_lift
 from bankcrm.analytics.next_best import next_best_offers
 from bankcrm.analytics.offer_phrases import FEATURE_PHRASES
@@ -33,13 +31,8 @@ from bankcrm.analytics.propensity import (
     train_propensity,
 )
 from bankcrm.analytics.segments import SegmentConfig, segment_customers
-from bankcrm.ingest.service import run_import
-from bankcrm.kit import migrate
-from bankcrm.kit.db import make_engine, make_session_factory
 from bankcrm.lake.engines import connect_duckdb, read_transactions, table_from_arrow, to_arrow
-from bankcrm.lake.store import LakeStore
-from bankcrm.products.models import Product
-from bankcrm.synth import generate
+from tests.generated import generated_bank
 
 pytestmark = pytest.mark.slow  # about 40 s on an idle machine, minutes on a busy one
 
@@ -60,43 +53,23 @@ class Bank:
 
 @pytest.fixture(scope="module")
 def bank(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bank]:
-    root: Path = tmp_path_factory.mktemp("nbp_bank")
-    summary = generate(customers=CUSTOMERS, seed=5, out=root / "extract")
-    engine = make_engine(f"sqlite:///{root / 'bankcrm.db'}")
-    migrate.upgrade(engine)
-    sessions = make_session_factory(engine)
-    report = run_import(sessions, LakeStore(root / "lake"), root / "extract")
-    assert not report.problems
-    with sessions() as session:
-        tables = {
-            "accounts": repository.accounts(session),
-            "customers": repository.customers(session),
-            "interactions": repository.interactions(session),
-            "cases": repository.cases(session),
-        }
-        products = pd.DataFrame(
-            session.execute(
-                select(
-                    Product.id.label("product_id"),
-                    Product.product_code,
-                    Product.name,
-                    Product.category,
-                    Product.active,
-                )
-            ).all()
-        )
-    engine.dispose()
+    generated = generated_bank(tmp_path_factory.mktemp("nbp_bank"), CUSTOMERS, seed=5)
     con = connect_duckdb(memory_limit="1GB", threads=1)
     sources = FeatureSources(
-        transactions=read_transactions(con, root / "lake"),
-        **{name: table_from_arrow(con, name, table) for name, table in tables.items()},
+        transactions=read_transactions(con, generated.lake),
+        **{name: table_from_arrow(con, name, t) for name, t in generated.tables.items()},
     )
-    as_of = summary.as_of
+    as_of = generated.as_of
+    ledger = build_ledger(sources.transactions, sources.accounts, as_of, snapshots=5)
     features = {
-        back: to_arrow(con, build_features(sources, as_of - timedelta(days=back))).to_pandas()
+        back: to_arrow(
+            con, build_features(sources, ledger, as_of - timedelta(days=back))
+        ).to_pandas()
         for back in (0, 182, 364)
     }
-    yield Bank(as_of, tables["accounts"].to_pandas(), products, features)
+    ledger.release()
+    accounts = generated.tables["accounts"].to_pandas()
+    yield Bank(as_of, accounts, generated.products.to_pandas(), features)
     con.disconnect()
 
 
