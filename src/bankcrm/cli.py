@@ -29,12 +29,15 @@ from bankcrm.ingest.service import ImportReport, run_import
 from bankcrm.kit import migrate
 from bankcrm.kit.errors import UserError
 from bankcrm.kit.runtime import Runtime, connect, open_runtime
+from bankcrm.security.commands import clients_app, users_app
 from bankcrm.status.service import system_status
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 db_app = typer.Typer(no_args_is_help=True, help="Database schema upkeep.")
 app.add_typer(db_app, name="db")
 app.add_typer(model_app, name="model")
+app.add_typer(users_app, name="users")
+app.add_typer(clients_app, name="clients")
 console = Console(width=None if sys.stdout.isatty() else 150)
 err_console = Console(stderr=True)
 
@@ -404,3 +407,27 @@ def run(
 
 if __name__ == "__main__":  # pragma: no cover
     app()
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+) -> None:
+    """Serve the web app and the JSON API (/api/v1, OpenAPI at /openapi.json)."""
+    import uvicorn
+
+    settings = _settings()
+    runtime = _runtime(settings)  # fail now, with a clear message, if the database is unusable
+    runtime.engine.dispose()
+    uvicorn.run(
+        "bankcrm.web.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=False,
+        server_header=False,
+        log_level="info",
+    )

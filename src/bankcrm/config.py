@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -25,6 +27,27 @@ class Settings(BaseSettings):
     policy_file: Path | None = None  # TOML; None means the built-in defaults (docs/models.md)
     models_dir: Path = Path("./var/models")
     analytics_threads: int | None = None  # threads for DuckDB and model training; None: all cores
+    # Security. The secret key keys pseudonyms; None: one is created in secret_key_file.
+    secret_key: SecretStr | None = None
+    secret_key_file: Path = Path("./var/secret.key")
+    token_minutes: int = 8 * 60  # API bearer tokens
+    session_minutes: int = 8 * 60  # browser sessions
+    secure_cookies: bool = True  # False only for plain-HTTP development on localhost
+    login_max_failures: int = 5  # failed logins per username within login_window_minutes
+    login_window_minutes: int = 15
+    break_glass_max_minutes: int = 60
+    recent_transactions: int = 20  # shown on the customer page, read from the lake
+
+    def pseudonym_key(self) -> str:
+        """The configured key, or the one kept next to the database (created once, 0600)."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        path = self.secret_key_file
+        if not path.is_file():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.touch(mode=0o600)
+            path.write_text(secrets.token_urlsafe(32))
+        return path.read_text().strip()
 
 
 @lru_cache(maxsize=1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, Numeric, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Numeric, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bankcrm.kit.db import Base, ImportedMixin
@@ -48,6 +48,7 @@ class Customer(ImportedMixin, Base):
     manager_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
     marketing_consent: Mapped[bool] = mapped_column(default=False)
     profiling_consent: Mapped[bool] = mapped_column(default=False)
+    sharing_consent: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class CustomerRelationship(ImportedMixin, Base):

@@ -13,13 +13,17 @@ from bankcrm.interactions.models import Interaction
 from bankcrm.kit.db import Base
 from bankcrm.lake.models import LakeFile
 from bankcrm.products.models import Holding, Product, StandingOrder
+from bankcrm.security.models import AccessToken, AuditEvent, BreakGlassGrant, LoginAttempt, User
 from bankcrm.service_desk.models import Case
 from bankcrm.staff.models import Branch, Staff
 
 __all__ = [
+    "AccessToken",
     "AnalyticsResult",
+    "AuditEvent",
     "Base",
     "Branch",
+    "BreakGlassGrant",
     "Case",
     "Customer",
     "CustomerRelationship",
@@ -28,6 +32,7 @@ __all__ = [
     "ImportBatch",
     "Interaction",
     "LakeFile",
+    "LoginAttempt",
     "Offer",
     "Product",
     "QuarantinedRow",
@@ -36,4 +41,5 @@ __all__ = [
     "Staff",
     "StandingOrder",
     "TierChange",
+    "User",
 ]

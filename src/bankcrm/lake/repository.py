@@ -53,3 +53,26 @@ def totals(session: Session, dataset: str) -> tuple[int, int, object, object]:
         ).where(LakeFile.dataset == dataset)
     ).one()
     return int(row[0]), int(row[1]), row[2], row[3]
+
+
+def files_by_month(session: Session, dataset: str, months: int) -> list[tuple[str, list[str]]]:
+    """The newest `months` months of a dataset, newest first, with their files."""
+    recent = list(
+        session.scalars(
+            select(LakeFile.month)
+            .where(LakeFile.dataset == dataset)
+            .group_by(LakeFile.month)
+            .order_by(LakeFile.month.desc())
+            .limit(months)
+        )
+    )
+    if not recent:
+        return []
+    paths: dict[str, list[str]] = {month: [] for month in recent}
+    for month, path in session.execute(
+        select(LakeFile.month, LakeFile.path).where(
+            LakeFile.dataset == dataset, LakeFile.month.in_(recent)
+        )
+    ):
+        paths[month].append(path)
+    return [(month, sorted(paths[month])) for month in recent]

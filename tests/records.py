@@ -1,0 +1,207 @@
+"""Factories for database records: a valid row by default, any field overridable.
+
+For tests that need rows in the CRM database without going through an import."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, datetime
+from decimal import Decimal
+from functools import cache
+from typing import Any, TypeVar
+
+from sqlalchemy.orm import Session
+
+from bankcrm.analytics.models import CustomerScore, ScoreRun
+from bankcrm.customers.models import Customer, CustomerRelationship
+from bankcrm.interactions.models import Interaction
+from bankcrm.products.models import Holding, Product
+from bankcrm.security.models import User
+from bankcrm.security.secrets import hash_password
+from bankcrm.service_desk.models import Case
+from bankcrm.staff.models import Branch, Staff
+
+PASSWORD = "correct horse battery staple"
+_numbers = itertools.count(1)
+T = TypeVar("T")
+
+
+def _add(session: Session, record: T) -> T:
+    session.add(record)
+    session.flush()
+    return record
+
+
+@cache
+def password_hash() -> str:
+    """One argon2 hash for every test user: hashing is slow on purpose."""
+    return hash_password(PASSWORD)
+
+
+def branch(session: Session, **overrides: Any) -> Branch:
+    n = next(_numbers)
+    values: dict[str, Any] = {"branch_code": f"B{n:05d}", "name": f"Branch {n}", "region": "Prague"}
+    return _add(session, Branch(**{**values, **overrides}))
+
+
+def staff(session: Session, branch: Branch, **overrides: Any) -> Staff:
+    n = next(_numbers)
+    values: dict[str, Any] = {
+        "staff_code": f"S{n:05d}",
+        "branch_id": branch.id,
+        "first_name": "Jana",
+        "last_name": f"Novakova{n}",
+        "role": "account_manager",
+    }
+    return _add(session, Staff(**{**values, **overrides}))
+
+
+def customer(
+    session: Session, branch: Branch, manager: Staff | None = None, **overrides: Any
+) -> Customer:
+    n = next(_numbers)
+    values: dict[str, Any] = {
+        "customer_no": f"C{n:07d}",
+        "kind": "individual",
+        "national_id": f"800101{n:05d}",
+        "first_name": "Petr",
+        "last_name": f"Svoboda{n}",
+        "birth_date": date(1980, 1, 1),
+        "email": f"petr{n}@mail.example",
+        "phone": "+420600123456",
+        "address": "Hlavni 1",
+        "postal_code": "11000",
+        "city": "Praha",
+        "kyc_status": "verified",
+        "onboarded_on": date(2012, 6, 1),
+        "status": "active",
+        "branch_id": branch.id,
+        "manager_id": manager.id if manager else None,
+        "marketing_consent": True,
+        "profiling_consent": True,
+    }
+    return _add(session, Customer(**{**values, **overrides}))
+
+
+def product(session: Session, category: str = "current_account", **overrides: Any) -> Product:
+    n = next(_numbers)
+    values: dict[str, Any] = {
+        "product_code": f"P{n:05d}",
+        "name": f"{category} {n}",
+        "category": category,
+        "currency": "CZK",
+    }
+    return _add(session, Product(**{**values, **overrides}))
+
+
+def holding(session: Session, customer: Customer, product: Product, **overrides: Any) -> Holding:
+    n = next(_numbers)
+    values: dict[str, Any] = {
+        "account_no": f"CZ65080000{n:014d}",
+        "customer_id": customer.id,
+        "product_id": product.id,
+        "opened_on": date(2015, 1, 1),
+        "currency": "CZK",
+        "balance": Decimal("1000.00"),
+        "status": "active",
+    }
+    return _add(session, Holding(**{**values, **overrides}))
+
+
+def relationship(
+    session: Session, source: Customer, target: Customer, kind: str = "household"
+) -> CustomerRelationship:
+    key = f"{source.customer_no}>{target.customer_no}:{kind}"
+    link = CustomerRelationship(
+        relationship_key=key, from_customer_id=source.id, to_customer_id=target.id, kind=kind
+    )
+    return _add(session, link)
+
+
+def interaction(session: Session, customer: Customer, **overrides: Any) -> Interaction:
+    n = next(_numbers)
+    values: dict[str, Any] = {
+        "interaction_no": f"I{n:08d}",
+        "customer_id": customer.id,
+        "occurred_at": datetime(2026, 1, 5, 10, 0),
+        "channel": "phone",
+        "direction": "outbound",
+        "topic": "annual review",
+        "outcome": "completed",
+        "note": "talked about savings",
+    }
+    return _add(session, Interaction(**{**values, **overrides}))
+
+
+def case(session: Session, customer: Customer, **overrides: Any) -> Case:
+    n = next(_numbers)
+    values: dict[str, Any] = {
+        "case_no": f"K{n:08d}",
+        "customer_id": customer.id,
+        "kind": "complaint",
+        "topic": "card fee",
+        "channel": "branch",
+        "priority": "normal",
+        "status": "open",
+        "opened_at": datetime(2026, 2, 1, 9, 0),
+        "description": "charged twice",
+    }
+    return _add(session, Case(**{**values, **overrides}))
+
+
+def score(session: Session, customer: Customer, as_of: date, **overrides: Any) -> CustomerScore:
+    run = session.query(ScoreRun).filter_by(as_of=as_of).one_or_none()
+    if run is None:
+        run = _add(
+            session,
+            ScoreRun(
+                as_of=as_of,
+                engine="duckdb",
+                policy_hash="test",
+                churn_model="",
+                customers=0,
+                seconds=0.0,
+                summary="{}",
+            ),
+        )
+    values: dict[str, Any] = {
+        "run_id": run.id,
+        "customer_id": customer.id,
+        "as_of": as_of,
+        "contribution": 1200.0,
+        "net_interest": 1000.0,
+        "fee_income": 400.0,
+        "cost_to_serve": 150.0,
+        "expected_loss": 50.0,
+        "tier": "general",
+        "band": "core",
+        "tier_reason": "positive contribution",
+        "p_alive": 0.9,
+        "expected_activity": 10.0,
+        "clv": 5000.0,
+        "clv_low": 4000.0,
+        "clv_high": 6000.0,
+        "churn_probability": 0.1,
+        "churn_reasons": '["balances fell"]',
+        "value_at_risk": 500.0,
+        "segment": None,
+    }
+    return _add(session, CustomerScore(**{**values, **overrides}))
+
+
+def user(
+    session: Session,
+    role: str,
+    staff: Staff | None = None,
+    branch: Branch | None = None,
+    **overrides: Any,
+) -> User:
+    n = next(_numbers)
+    values: dict[str, Any] = {
+        "username": f"{role.replace('_', '-')}-{n}",
+        "password_hash": password_hash(),
+        "role": role,
+        "staff_id": staff.id if staff else None,
+        "branch_id": branch.id if branch else (staff.branch_id if staff else None),
+    }
+    return _add(session, User(**{**values, **overrides}))
