@@ -50,6 +50,17 @@ def fresh_postgres_database(base_url: str, name: str) -> str:
     return make_url(base_url).set(database=name).render_as_string(hide_password=False)
 
 
+def drop_postgres_database(url: str) -> None:
+    """Drop a database made by `fresh_postgres_database`, from the configured base URL."""
+    base = postgres_url()
+    if base is None:
+        return
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+    admin.dispose()
+
+
 def database_url_for(backend: str, tmp_dir: Path, name: str) -> str:
     if backend == "sqlite":
         return f"sqlite:///{tmp_dir / (name + '.db')}"
@@ -64,12 +75,18 @@ def engine(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Engine]:
     backend = str(request.param)
-    worker_id = getattr(request.config, "workerinput", {}).get("workerid", "main")
-    url = database_url_for(backend, tmp_path_factory.mktemp(backend), f"bankcrm_t_{worker_id}")
+    worker = getattr(request.config, "workerinput", {})
+    # A name of its own per test run and worker: test runs side by side on one server
+    # (several developers, or CI and a developer) must not drop each other's database.
+    run = worker.get("testrunuid", f"p{os.getpid()}")[:10]
+    name = f"bankcrm_t_{run}_{worker.get('workerid', 'main')}"
+    url = database_url_for(backend, tmp_path_factory.mktemp(backend), name)
     engine = make_engine(url)
     migrate.upgrade(engine)
     yield engine
     engine.dispose()
+    if backend == "postgresql":
+        drop_postgres_database(url)
 
 
 @pytest.fixture
