@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from bankcrm.analytics.models import CustomerScore, ScoreRun
 from bankcrm.customers.models import Customer, CustomerRelationship
+from bankcrm.ingest.models import ImportBatch
 from bankcrm.interactions.models import Interaction
 from bankcrm.products.models import Holding, Product
 from bankcrm.security.models import User
@@ -205,3 +206,14 @@ def user(
         "branch_id": branch.id if branch else (staff.branch_id if staff else None),
     }
     return _add(session, User(**{**values, **overrides}))
+
+
+def import_batch(session: Session, **overrides: Any) -> ImportBatch:
+    n = next(_numbers)
+    values: dict[str, Any] = {
+        "source": f"test-{n}",
+        "format": "csv",
+        "content_hash": f"{n:064d}",
+        "outcome": "committed",
+    }
+    return _add(session, ImportBatch(**{**values, **overrides}))

@@ -22,6 +22,7 @@ from bankcrm.service_desk.models import Case
 from bankcrm.staff.models import Staff
 
 OPEN_CASE_STATUSES = ("open", "in_progress")
+CENTS = Decimal("0.01")
 DISPLAY_NAME = func.coalesce(Customer.company_name, Customer.last_name + " " + Customer.first_name)
 
 
@@ -164,7 +165,7 @@ def loans_outstanding(session: Session, customer_ids: Sequence[int]) -> dict[int
         )
         .group_by(Holding.customer_id)
     ).all()
-    return {cid: Decimal(str(total or 0)) for cid, total in rows}
+    return {cid: Decimal(str(total or 0)).quantize(CENTS) for cid, total in rows}
 
 
 def latest_score(session: Session, customer_id: int) -> CustomerScore | None:

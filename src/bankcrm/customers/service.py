@@ -4,6 +4,7 @@ masked by role, and audited. Routes call these; they never know about HTTP."""
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
@@ -41,6 +42,7 @@ from bankcrm.security.roles import View
 from bankcrm.staff import repository as staff_repository
 
 TIMELINE_ENTRIES = 50
+NONE = Decimal("0.00")
 TRANSACTION_MONTHS = 24  # how far back the customer page looks for recent transactions
 
 
@@ -211,11 +213,11 @@ def _relationships(session: Session, principal: Principal, customer: Customer) -
                 other_name=shape.display_name(other) if visible is not None else None,
                 share_percent=link.share_percent,
                 since=link.since,
-                loans_outstanding=loans.get(other.id, 0),
+                loans_outstanding=loans.get(other.id, NONE),
             )
         )
-    own = loans.get(customer.id, 0)
-    connected = sum((loans.get(i, 0) for i in others), start=own - own)
+    own = loans.get(customer.id, NONE)
+    connected = sum((loans.get(i, NONE) for i in others), start=NONE)
     exposure = Exposure(
         own=own, connected=connected, combined=own + connected, customers=1 + len(others)
     )
