@@ -9,7 +9,7 @@ from bankcrm.analytics.models import (
 )
 from bankcrm.customers.models import Customer, CustomerRelationship
 from bankcrm.ingest.models import ImportBatch, QuarantinedRow, RecordHistory
-from bankcrm.interactions.models import Interaction
+from bankcrm.interactions.models import ChannelEvent, Interaction, Task
 from bankcrm.kit.db import Base
 from bankcrm.lake.models import LakeFile
 from bankcrm.products.models import Holding, Product, StandingOrder
@@ -25,6 +25,7 @@ __all__ = [
     "Branch",
     "BreakGlassGrant",
     "Case",
+    "ChannelEvent",
     "Customer",
     "CustomerRelationship",
     "CustomerScore",
@@ -40,6 +41,7 @@ __all__ = [
     "ScoreRun",
     "Staff",
     "StandingOrder",
+    "Task",
     "TierChange",
     "User",
 ]
