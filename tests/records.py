@@ -217,3 +217,20 @@ def import_batch(session: Session, **overrides: Any) -> ImportBatch:
         "outcome": "committed",
     }
     return _add(session, ImportBatch(**{**values, **overrides}))
+
+
+def task(session: Session, customer: Customer, **overrides: Any) -> Any:
+    """An open task for the customer, assigned to their manager."""
+    from bankcrm.interactions.models import Task
+
+    values: dict[str, Any] = {
+        "customer_id": customer.id,
+        "assignee_id": customer.manager_id,
+        "kind": "manual",
+        "reason": "call about the savings plan",
+        "value_at_risk": 100.0,
+        "due_on": date(2026, 10, 15),
+        "status": "open",
+        "created_by": "test",
+    }
+    return _add(session, Task(**{**values, **overrides}))

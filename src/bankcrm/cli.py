@@ -26,6 +26,7 @@ from rich.table import Table
 from bankcrm.analytics.commands import model_app
 from bankcrm.config import Settings, get_settings
 from bankcrm.ingest.service import ImportReport, run_import
+from bankcrm.interactions.commands import tasks_app
 from bankcrm.kit import migrate
 from bankcrm.kit.errors import UserError
 from bankcrm.kit.runtime import Runtime, connect, open_runtime
@@ -38,6 +39,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(model_app, name="model")
 app.add_typer(users_app, name="users")
 app.add_typer(clients_app, name="clients")
+app.add_typer(tasks_app, name="tasks")
 console = Console(width=None if sys.stdout.isatty() else 150)
 err_console = Console(stderr=True)
 

@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
+from bankcrm.interactions.schemas import TaskOut
 from bankcrm.security.roles import View
 
 SORTABLE = (
@@ -229,6 +230,7 @@ class Customer360(BaseModel):
     tier_history: list[TierChangeOut]
     offers: list[OfferOut]
     open_cases: list[CaseOut]
+    open_tasks: list[TaskOut]
     timeline: list[TimelineEntry]
 
 

@@ -30,6 +30,7 @@ from bankcrm.customers.schemas import (
     TimelineEntry,
     TransactionOut,
 )
+from bankcrm.interactions import service as interactions_service
 from bankcrm.kit.db import utcnow
 from bankcrm.kit.errors import Conflict, InvalidInput, NotFound
 from bankcrm.kit.pagination import Page
@@ -182,6 +183,7 @@ def get_customer(
             for o, p in (repository.offers(session, customer_id, score.as_of) if score else [])
         ],
         open_cases=[_case(c) for c in repository.open_cases(session, customer_id)],
+        open_tasks=interactions_service.open_tasks(session, customer_id),
         timeline=_timeline(session, customer_id, view),
     )
 

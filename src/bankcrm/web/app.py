@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bankcrm.config import Settings, get_settings
 from bankcrm.customers.api import router as customers_router
+from bankcrm.interactions.api import router as interactions_router
 from bankcrm.kit.runtime import open_runtime
 from bankcrm.security.api import router as security_router
 from bankcrm.web import problems
@@ -61,4 +62,5 @@ def create_app(
 
     app.include_router(security_router)
     app.include_router(customers_router)
+    app.include_router(interactions_router)
     return app
