@@ -35,7 +35,6 @@ class Settings(BaseSettings):
     secure_cookies: bool = True  # False only for plain-HTTP development on localhost
     login_max_failures: int = 5  # failed logins per username within login_window_minutes
     login_window_minutes: int = 15
-    break_glass_max_minutes: int = 60
     recent_transactions: int = 20  # shown on the customer page, read from the lake
 
     def pseudonym_key(self) -> str:

@@ -93,9 +93,8 @@ def list_customers(
     joined = and_(CustomerScore.customer_id == Customer.id, CustomerScore.as_of == score_date)
     where = [scope_clause(scope), *_filters(query)]
     count_query = select(func.count()).select_from(Customer)
-    if any(f for f in (query.tier, query.band, query.segment)) or (
-        query.min_churn_probability is not None
-    ):
+    scored = (query.tier, query.band, query.segment, query.min_churn_probability)
+    if any(value is not None for value in scored):
         count_query = count_query.join(CustomerScore, joined)
     total = session.scalar(count_query.where(*where)) or 0
     key = query.sort.lstrip("-")

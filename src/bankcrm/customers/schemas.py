@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from bankcrm.interactions.schemas import TaskOut
+from bankcrm.kit.schemas import UtcDateTime
 from bankcrm.security.roles import View
 
 SORTABLE = (
@@ -199,12 +200,12 @@ class CaseOut(BaseModel):
     channel: str
     priority: str
     status: str
-    opened_at: datetime
-    resolved_at: datetime | None
+    opened_at: UtcDateTime
+    resolved_at: UtcDateTime | None
 
 
 class TimelineEntry(BaseModel):
-    at: datetime
+    at: UtcDateTime
     source: Literal["interaction", "case"]
     channel: str
     topic: str

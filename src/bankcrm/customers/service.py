@@ -32,7 +32,7 @@ from bankcrm.customers.schemas import (
 )
 from bankcrm.interactions import service as interactions_service
 from bankcrm.kit.db import utcnow
-from bankcrm.kit.errors import Conflict, InvalidInput, NotFound
+from bankcrm.kit.errors import Conflict, NotFound
 from bankcrm.kit.pagination import Page
 from bankcrm.lake import repository as lake_repository
 from bankcrm.lake.recent import recent_transactions
@@ -276,14 +276,17 @@ def update_customer(
     scope.require_customer_writes(principal)
     customer, _view = _visible(session, principal, customer_id)
     values = change.model_dump(exclude_unset=True, exclude={"version"})
-    if not values:
-        raise InvalidInput("nothing to change: send at least one field besides version")
+    stale = Conflict(
+        f"customer {customer_id} was changed since version {change.version} was read "
+        f"(now version {customer.version}): reload and apply the change again",
+        "version",
+    )
+    if not values:  # an empty patch changes nothing, but a stale one still says so
+        if customer.version != change.version:
+            raise stale
+        return get_profile(session, principal, customer_id)
     if not repository.update_contact(session, customer_id, change.version, values):
-        raise Conflict(
-            f"customer {customer_id} was changed since version {change.version} was read "
-            f"(now version {customer.version}): reload and apply the change again",
-            "version",
-        )
+        raise stale
     audit.record(session, principal, "update", "customer", customer_id, fields=values.keys())
     session.expire(customer)
     return get_profile(session, principal, customer_id)

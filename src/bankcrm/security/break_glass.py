@@ -18,6 +18,7 @@ from bankcrm.security.principal import Principal
 from bankcrm.security.roles import Role
 
 MIN_REASON = 10  # characters: a reason, not "x"
+MAX_MINUTES = 60  # a break-glass grant lasts an hour at most
 
 
 def grant(
@@ -33,8 +34,8 @@ def grant(
     reason = reason.strip()
     if len(reason) < MIN_REASON:
         raise InvalidInput(f"reason: say why, in at least {MIN_REASON} characters", "reason")
-    if not 1 <= minutes <= settings.break_glass_max_minutes:
-        raise InvalidInput(f"minutes: between 1 and {settings.break_glass_max_minutes}", "minutes")
+    if not 1 <= minutes <= MAX_MINUTES:
+        raise InvalidInput(f"minutes: between 1 and {MAX_MINUTES}", "minutes")
     placed = customer_repository.placement(session, customer_id)
     if placed is None:
         raise NotFound(f"customer {customer_id} not found")

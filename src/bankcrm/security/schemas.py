@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from bankcrm.kit.schemas import DateTimeIn, UtcDateTime
+from bankcrm.security.break_glass import MAX_MINUTES, MIN_REASON
 
 
 class Credentials(BaseModel):
@@ -19,12 +21,12 @@ class Credentials(BaseModel):
 class TokenOut(BaseModel):
     access_token: str
     token_type: Literal["bearer"] = "bearer"
-    expires_at: datetime
+    expires_at: UtcDateTime
 
 
 class SessionOut(BaseModel):
     csrf_token: str
-    expires_at: datetime
+    expires_at: UtcDateTime
 
 
 class Me(BaseModel):
@@ -38,8 +40,11 @@ class Me(BaseModel):
 class BreakGlassIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(min_length=10, max_length=500)
-    minutes: int = Field(30, ge=1, le=24 * 60)
+    # At least MIN_REASON characters once the surrounding spaces are stripped.
+    reason: str = Field(
+        min_length=MIN_REASON, max_length=500, pattern=rf"^\s*\S[\s\S]{{{MIN_REASON - 2},}}\S\s*$"
+    )
+    minutes: int = Field(30, ge=1, le=MAX_MINUTES)
 
 
 class BreakGlassOut(BaseModel):
@@ -49,9 +54,9 @@ class BreakGlassOut(BaseModel):
     customer_id: int
     username: str
     reason: str
-    granted_at: datetime
-    expires_at: datetime
-    reviewed_at: datetime | None
+    granted_at: UtcDateTime
+    expires_at: UtcDateTime
+    reviewed_at: UtcDateTime | None
 
 
 class AuditQuery(BaseModel):
@@ -61,15 +66,15 @@ class AuditQuery(BaseModel):
     record_type: str | None = Field(None, max_length=40)
     record_id: str | None = Field(None, max_length=64)
     action: str | None = Field(None, max_length=32)
-    since: datetime | None = None
-    until: datetime | None = None
+    since: DateTimeIn | None = None
+    until: DateTimeIn | None = None
 
 
 class AuditEventOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
-    at: datetime
+    at: UtcDateTime
     actor: str
     role: str
     action: str

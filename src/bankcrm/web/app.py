@@ -60,7 +60,6 @@ def create_app(
         response.headers["Cache-Control"] = "no-store"
         return response
 
-    app.include_router(security_router)
-    app.include_router(customers_router)
-    app.include_router(interactions_router)
+    for router in (security_router, customers_router, interactions_router):
+        app.include_router(router, responses=problems.PROBLEM_RESPONSES)
     return app

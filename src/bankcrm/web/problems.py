@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException
 
@@ -118,3 +119,37 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(IntegrityError, _integrity)
     app.add_exception_handler(DataError, _data)
     app.add_exception_handler(Exception, _unexpected)
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+
+
+class Problem(BaseModel):
+    """The body of every error (RFC 9457): what went wrong and, where known, which field."""
+
+    title: str
+    status: int
+    detail: str
+    field: str | None = None
+    errors: list[FieldError] | None = None
+
+
+def _documented(description: str) -> dict[str, Any]:
+    return {
+        "model": Problem,
+        "description": description,
+        "content": {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+
+
+# The errors any API route may answer with, documented in the OpenAPI schema.
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: _documented("Not authenticated: no, a wrong, an expired or a revoked token"),
+    403: _documented("The caller's role may not do this"),
+    404: _documented("Not found, or outside the caller's scope"),
+    409: _documented("A stale version or a clash with another record"),
+    422: _documented("Invalid input; `field` names it"),
+    429: _documented("Too many attempts; see Retry-After"),
+}

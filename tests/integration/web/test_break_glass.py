@@ -64,7 +64,7 @@ def test_reason_and_time_limit_are_enforced(client: TestClient, bank: Bank, logi
     short = client.post(url, json={"reason": "because"}, headers=headers)
     assert short.status_code == 422 and short.json()["field"] == "body.reason"
     long = client.post(url, json={"reason": REASON, "minutes": 600}, headers=headers)
-    assert long.status_code == 422 and long.json()["field"] == "minutes"
+    assert long.status_code == 422 and long.json()["field"] == "body.minutes"
     for role in ("analyst", "product_manager", "auditor", "admin"):
         response = client.post(url, json={"reason": REASON}, headers=login(bank.users[role]))
         assert response.status_code == 403, role
