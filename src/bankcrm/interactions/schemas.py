@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from bankcrm.kit.schemas import DateTimeIn, UtcDateTime
 
 Channel = Literal["visit", "phone", "branch", "online", "mobile", "email", "messaging"]
 Direction = Literal["inbound", "outbound"]
@@ -26,7 +28,7 @@ class InteractionIn(BaseModel):
     topic: str = Field(min_length=1, max_length=100)
     outcome: Outcome
     note: str | None = Field(None, max_length=2000)
-    occurred_at: datetime | None = Field(
+    occurred_at: DateTimeIn | None = Field(
         None, description="when the contact took place (UTC); default: now"
     )
     next_step: str | None = Field(None, min_length=1, max_length=500)
@@ -37,7 +39,7 @@ class InteractionOut(BaseModel):
     id: int
     interaction_no: str
     source: Literal["crm", "channel", "import"]  # logged here, sent by a channel, imported
-    occurred_at: datetime
+    occurred_at: UtcDateTime
     channel: str
     direction: str
     topic: str
@@ -57,10 +59,10 @@ class TaskOut(BaseModel):
     status: str
     outcome: str | None
     created_by: str
-    created_at: datetime
+    created_at: UtcDateTime
     source_as_of: date | None
     interaction_id: int | None
-    closed_at: datetime | None
+    closed_at: UtcDateTime | None
     closed_by: str | None
     version: int
 
@@ -87,7 +89,7 @@ class EventIn(BaseModel):
     )
     customer_no: str = Field(min_length=1, max_length=32)
     channel: Channel
-    occurred_at: datetime
+    occurred_at: DateTimeIn
     topic: str = Field(min_length=1, max_length=100, description="what happened, e.g. 'card'")
     direction: Direction = "inbound"
     outcome: Outcome
@@ -99,7 +101,7 @@ class EventOut(BaseModel):
     customer_no: str
     interaction_id: int
     interaction_no: str
-    received_at: datetime
+    received_at: UtcDateTime
 
 
 class TaskIn(BaseModel):
