@@ -159,29 +159,25 @@ def retention_candidates(
 ) -> Sequence[tuple[int, int | None, str, float, float, float, str]]:
     """Active customers with the most value at risk (at least `min_value`): customer,
     manager, tier, value at risk, churn probability, CLV, churn reasons (JSON)."""
-    rows = (
-        session.execute(
-            select(
-                Customer.id,
-                Customer.manager_id,
-                CustomerScore.tier,
-                CustomerScore.value_at_risk,
-                CustomerScore.churn_probability,
-                CustomerScore.clv,
-                CustomerScore.churn_reasons,
-            )
-            .join(CustomerScore, CustomerScore.customer_id == Customer.id)
-            .where(
-                CustomerScore.as_of == score_date,
-                CustomerScore.value_at_risk >= min_value,
-                Customer.status.not_in(GONE),
-            )
-            .order_by(CustomerScore.value_at_risk.desc(), Customer.id)
-            .limit(limit)
+    rows = session.execute(
+        select(
+            Customer.id,
+            Customer.manager_id,
+            CustomerScore.tier,
+            CustomerScore.value_at_risk,
+            CustomerScore.churn_probability,
+            CustomerScore.clv,
+            CustomerScore.churn_reasons,
         )
-        .tuples()
-        .all()
-    )
+        .join(CustomerScore, CustomerScore.customer_id == Customer.id)
+        .where(
+            CustomerScore.as_of == score_date,
+            CustomerScore.value_at_risk >= min_value,
+            Customer.status.not_in(GONE),
+        )
+        .order_by(CustomerScore.value_at_risk.desc(), Customer.id)
+        .limit(limit)
+    ).all()
     return rows
 
 
@@ -191,34 +187,30 @@ def offer_candidates(
     """Active customers who agreed to marketing, whose first offer is worth at least
     `min_expected_value`: customer, manager, value at risk, product, expected value,
     explanation."""
-    rows = (
-        session.execute(
-            select(
-                Customer.id,
-                Customer.manager_id,
-                CustomerScore.value_at_risk,
-                Product.name,
-                Offer.expected_value,
-                Offer.explanation,
-            )
-            .join(Offer, Offer.customer_id == Customer.id)
-            .join(Product, Product.id == Offer.product_id)
-            .outerjoin(
-                CustomerScore,
-                (CustomerScore.customer_id == Customer.id) & (CustomerScore.as_of == score_date),
-            )
-            .where(
-                Offer.as_of == score_date,
-                Offer.rank == 1,
-                Offer.expected_value >= min_expected_value,
-                Customer.status.not_in(GONE),
-                Customer.marketing_consent.is_(True),
-            )
-            .order_by(Customer.id)
+    rows = session.execute(
+        select(
+            Customer.id,
+            Customer.manager_id,
+            CustomerScore.value_at_risk,
+            Product.name,
+            Offer.expected_value,
+            Offer.explanation,
         )
-        .tuples()
-        .all()
-    )
+        .join(Offer, Offer.customer_id == Customer.id)
+        .join(Product, Product.id == Offer.product_id)
+        .outerjoin(
+            CustomerScore,
+            (CustomerScore.customer_id == Customer.id) & (CustomerScore.as_of == score_date),
+        )
+        .where(
+            Offer.as_of == score_date,
+            Offer.rank == 1,
+            Offer.expected_value >= min_expected_value,
+            Customer.status.not_in(GONE),
+            Customer.marketing_consent.is_(True),
+        )
+        .order_by(Customer.id)
+    ).all()
     return rows
 
 
@@ -239,29 +231,25 @@ def review_candidates(
         .group_by(Task.customer_id)
         .subquery()
     )
-    rows = (
-        session.execute(
-            select(
-                Customer.id,
-                Customer.manager_id,
-                CustomerScore.tier,
-                CustomerScore.value_at_risk,
-                contact.c.at,
-                reviewed.c.at,
-            )
-            .join(CustomerScore, CustomerScore.customer_id == Customer.id)
-            .outerjoin(contact, contact.c.customer_id == Customer.id)
-            .outerjoin(reviewed, reviewed.c.customer_id == Customer.id)
-            .where(
-                CustomerScore.as_of == score_date,
-                CustomerScore.tier.in_(list(tiers)),
-                Customer.status.not_in(GONE),
-            )
-            .order_by(Customer.id)
+    rows = session.execute(
+        select(
+            Customer.id,
+            Customer.manager_id,
+            CustomerScore.tier,
+            CustomerScore.value_at_risk,
+            contact.c.at,
+            reviewed.c.at,
         )
-        .tuples()
-        .all()
-    )
+        .join(CustomerScore, CustomerScore.customer_id == Customer.id)
+        .outerjoin(contact, contact.c.customer_id == Customer.id)
+        .outerjoin(reviewed, reviewed.c.customer_id == Customer.id)
+        .where(
+            CustomerScore.as_of == score_date,
+            CustomerScore.tier.in_(list(tiers)),
+            Customer.status.not_in(GONE),
+        )
+        .order_by(Customer.id)
+    ).all()
     return rows
 
 
@@ -270,22 +258,18 @@ def kyc_candidates(
 ) -> Sequence[tuple[int, int | None, float | None, date | None]]:
     """Active customers whose KYC review falls due by `due_by` (or is past): customer,
     manager, value at risk, KYC review date."""
-    rows = (
-        session.execute(
-            select(
-                Customer.id,
-                Customer.manager_id,
-                CustomerScore.value_at_risk,
-                Customer.kyc_review_due,
-            )
-            .outerjoin(
-                CustomerScore,
-                (CustomerScore.customer_id == Customer.id) & (CustomerScore.as_of == score_date),
-            )
-            .where(Customer.kyc_review_due <= due_by, Customer.status.not_in(GONE))
-            .order_by(Customer.id)
+    rows = session.execute(
+        select(
+            Customer.id,
+            Customer.manager_id,
+            CustomerScore.value_at_risk,
+            Customer.kyc_review_due,
         )
-        .tuples()
-        .all()
-    )
+        .outerjoin(
+            CustomerScore,
+            (CustomerScore.customer_id == Customer.id) & (CustomerScore.as_of == score_date),
+        )
+        .where(Customer.kyc_review_due <= due_by, Customer.status.not_in(GONE))
+        .order_by(Customer.id)
+    ).all()
     return rows
