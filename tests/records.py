@@ -234,3 +234,52 @@ def task(session: Session, customer: Customer, **overrides: Any) -> Any:
         "created_by": "test",
     }
     return _add(session, Task(**{**values, **overrides}))
+
+
+def case_survey(session: Session, case: Case, csat: int, nps: int, **overrides: Any) -> Any:
+    """The satisfaction survey of a case (also its `satisfaction`, as the API records it)."""
+    from bankcrm.service_desk.models import CaseSurvey
+
+    case.satisfaction = csat
+    values: dict[str, Any] = {
+        "case_id": case.id,
+        "csat": csat,
+        "nps": nps,
+        "comment": "quick and friendly",
+        "recorded_by": "agent",
+    }
+    return _add(session, CaseSurvey(**{**values, **overrides}))
+
+
+def tier_change(session: Session, customer: Customer, as_of: date, **overrides: Any) -> Any:
+    from bankcrm.analytics.models import TierChange
+
+    run = session.query(ScoreRun).filter_by(as_of=as_of).one()
+    values: dict[str, Any] = {
+        "run_id": run.id,
+        "customer_id": customer.id,
+        "as_of": as_of,
+        "from_tier": None,
+        "to_tier": "general",
+        "reason": "positive contribution",
+    }
+    return _add(session, TierChange(**{**values, **overrides}))
+
+
+def offer(
+    session: Session, customer: Customer, product: Product, as_of: date, **overrides: Any
+) -> Any:
+    from bankcrm.analytics.models import Offer
+
+    run = session.query(ScoreRun).filter_by(as_of=as_of).one()
+    values: dict[str, Any] = {
+        "run_id": run.id,
+        "customer_id": customer.id,
+        "as_of": as_of,
+        "product_id": product.id,
+        "rank": 1,
+        "propensity": 0.4,
+        "expected_value": 120.0,
+        "explanation": "customers like this one hold it",
+    }
+    return _add(session, Offer(**{**values, **overrides}))

@@ -31,6 +31,7 @@ from bankcrm.kit import migrate
 from bankcrm.kit.errors import UserError
 from bankcrm.kit.runtime import Runtime, connect, open_runtime
 from bankcrm.security.commands import clients_app, users_app
+from bankcrm.service_desk.commands import cases_app
 from bankcrm.status.service import system_status
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
@@ -39,6 +40,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(model_app, name="model")
 app.add_typer(users_app, name="users")
 app.add_typer(clients_app, name="clients")
+app.add_typer(cases_app, name="cases")
 app.add_typer(tasks_app, name="tasks")
 console = Console(width=None if sys.stdout.isatty() else 150)
 err_console = Console(stderr=True)

@@ -36,6 +36,11 @@ class Settings(BaseSettings):
     login_max_failures: int = 5  # failed logins per username within login_window_minutes
     login_window_minutes: int = 15
     recent_transactions: int = 20  # shown on the customer page, read from the lake
+    # Service desk: hours to resolve a case by the customer's tier at opening (DESIGN.md,
+    # service schemes); a customer without a score is served as general.
+    case_sla_hours: dict[str, int] = {"gold": 4, "growth": 24, "general": 48, "unprofitable": 72}
+    # Privacy: anti-money-laundering record keeping after the relationship ended (years).
+    aml_retention_years: int = 5
 
     def pseudonym_key(self) -> str:
         """The configured key, or the one kept next to the database (created once, 0600)."""

@@ -8,13 +8,14 @@ from bankcrm.analytics.models import (
     TierChange,
 )
 from bankcrm.customers.models import Customer, CustomerRelationship
+from bankcrm.customers.privacy_models import ConsentChange, ErasureRequest
 from bankcrm.ingest.models import ImportBatch, QuarantinedRow, RecordHistory
 from bankcrm.interactions.models import ChannelEvent, Interaction, Task
 from bankcrm.kit.db import Base
 from bankcrm.lake.models import LakeFile
 from bankcrm.products.models import Holding, Product, StandingOrder
 from bankcrm.security.models import AccessToken, AuditEvent, BreakGlassGrant, LoginAttempt, User
-from bankcrm.service_desk.models import Case
+from bankcrm.service_desk.models import Case, CaseSurvey
 from bankcrm.staff.models import Branch, Staff
 
 __all__ = [
@@ -25,10 +26,13 @@ __all__ = [
     "Branch",
     "BreakGlassGrant",
     "Case",
+    "CaseSurvey",
     "ChannelEvent",
+    "ConsentChange",
     "Customer",
     "CustomerRelationship",
     "CustomerScore",
+    "ErasureRequest",
     "Holding",
     "ImportBatch",
     "Interaction",

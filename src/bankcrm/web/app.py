@@ -14,6 +14,7 @@ from bankcrm.customers.api import router as customers_router
 from bankcrm.interactions.api import router as interactions_router
 from bankcrm.kit.runtime import open_runtime
 from bankcrm.security.api import router as security_router
+from bankcrm.service_desk.api import router as service_desk_router
 from bankcrm.web import problems
 
 API_VERSION = "1"
@@ -62,4 +63,5 @@ def create_app(
 
     for router in (security_router, customers_router, interactions_router):
         app.include_router(router, responses=problems.PROBLEM_RESPONSES)
+    app.include_router(service_desk_router, responses=problems.PROBLEM_RESPONSES)
     return app
