@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bankcrm.config import Settings, get_settings
 from bankcrm.customers.api import router as customers_router
+from bankcrm.customers.privacy_api import router as privacy_router
 from bankcrm.interactions.api import router as interactions_router
 from bankcrm.kit.runtime import open_runtime
 from bankcrm.security.api import router as security_router
@@ -64,4 +65,5 @@ def create_app(
     for router in (security_router, customers_router, interactions_router):
         app.include_router(router, responses=problems.PROBLEM_RESPONSES)
     app.include_router(service_desk_router, responses=problems.PROBLEM_RESPONSES)
+    app.include_router(privacy_router, responses=problems.PROBLEM_RESPONSES)
     return app
