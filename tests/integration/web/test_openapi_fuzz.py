@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from schemathesis import checks
 from sqlalchemy.orm import Session, sessionmaker
 
 from bankcrm.config import Settings
@@ -23,6 +24,11 @@ from bankcrm.web.app import create_app
 from tests.integration.web.conftest import Bank
 
 pytestmark = pytest.mark.slow
+# Every check runs except one: "schema-valid request accepted". A schema cannot state the
+# rules that depend on the data (a due date not in the past, the current version of a
+# record, a customer with an open loan); those answer 409 or 422 with the field named,
+# which the other checks still verify is documented and well-formed.
+STATEFUL = [checks.positive_data_acceptance]
 EXAMPLES = 30
 BOUNDED = settings(
     max_examples=EXAMPLES,
@@ -52,7 +58,8 @@ def test_every_operation_answers_as_documented(
         @given(case=operation.as_strategy())
         @BOUNDED
         def answers_as_documented(case: Any) -> None:
-            statuses[case.call_and_validate(headers=fresh_token()).status_code] += 1
+            response = case.call_and_validate(headers=fresh_token(), excluded_checks=STATEFUL)
+            statuses[response.status_code] += 1
 
         answers_as_documented()
     # The examples reached the routes' logic, not only the log-in check.
