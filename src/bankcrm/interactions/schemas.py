@@ -18,8 +18,8 @@ TaskKind = Literal["retention_call", "offer", "review", "kyc_refresh", "follow_u
 
 
 class InteractionIn(BaseModel):
-    """A contact a user logs; a `next_step` opens a follow-up task (due `next_step_due`, or
-    in a week)."""
+    """A contact a user logs; a `next_step` or a `next_step_due` opens a follow-up task
+    (due `next_step_due`, or in a week)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -116,13 +116,25 @@ class TaskIn(BaseModel):
     assignee_id: int | None = Field(None, ge=1, le=2**31 - 1)
 
 
-class TaskUpdate(BaseModel):
-    """Close a task (done or cancelled, with its outcome) or move its due date; `version`
-    is the one last read."""
+class TaskClose(BaseModel):
+    """Close a task: done or cancelled, with what came of it (and, optionally, the date it
+    was due); `version` is the one last read."""
 
     model_config = ConfigDict(extra="forbid")
 
     version: int = Field(ge=1, le=2**31 - 1)
-    status: Literal["done", "cancelled"] | None = None
-    outcome: str | None = Field(None, min_length=1, max_length=500)
+    status: Literal["done", "cancelled"]
+    outcome: str = Field(min_length=1, max_length=500)
     due_on: date | None = None
+
+
+class TaskMove(BaseModel):
+    """Move an open task's due date; `version` is the one last read."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: int = Field(ge=1, le=2**31 - 1)
+    due_on: date
+
+
+TaskUpdate = TaskClose | TaskMove

@@ -22,6 +22,7 @@ from bankcrm.interactions.schemas import (
     InteractionIn,
     InteractionOut,
     LoggedInteraction,
+    TaskClose,
     TaskIn,
     TaskOut,
     TaskUpdate,
@@ -135,17 +136,14 @@ def log_interaction(
     (or, for a caller without a staff record, the customer's manager)."""
     scope.require_customer_writes(principal)
     view = _customer_view(session, principal, customer_id)
-    if contact.next_step_due is not None and contact.next_step is None:
-        raise InvalidInput("next_step_due needs a next_step: what is to be done", "next_step")
     now = utcnow()
     occurred = _utc(contact.occurred_at) if contact.occurred_at else now
     if occurred > now + timedelta(minutes=5):
-        raise InvalidInput(
-            "occurred_at is in the future: log a contact once it happened", "occurred_at"
+        raise Conflict(
+            "occurred_at is later than the server's clock: log a contact once it happened",
+            "occurred_at",
         )
     today = now.date()
-    if contact.next_step_due is not None and contact.next_step_due < today:
-        raise InvalidInput("next_step_due is in the past", "next_step_due")
     interaction = _add_interaction(
         session,
         MANUAL_PREFIX,
@@ -169,14 +167,14 @@ def log_interaction(
         fields=[k for k in ("channel", "topic", "outcome", "note") if getattr(contact, k)],
     )
     follow_up = None
-    if contact.next_step is not None:
+    if contact.next_step is not None or contact.next_step_due is not None:
         placement = customers_repository.placement(session, customer_id)
         manager = placement[1] if placement else None
         follow_up = Task(
             customer_id=customer_id,
             assignee_id=principal.staff_id or manager,
             kind="follow_up",
-            reason=contact.next_step,
+            reason=contact.next_step or f"Follow up: {contact.topic}",
             value_at_risk=_value_at_risk(session, customer_id),
             due_on=contact.next_step_due or today + timedelta(days=FOLLOW_UP_DAYS),
             status="open",
@@ -243,7 +241,7 @@ def record_event(session: Session, principal: Principal, event: EventIn) -> tupl
     digest = _payload_hash(event)
     occurred = _utc(event.occurred_at)
     if occurred > utcnow() + timedelta(minutes=5):
-        raise InvalidInput("occurred_at is in the future", "occurred_at")
+        raise Conflict("occurred_at is later than the server's clock", "occurred_at")
     try:
         with session.begin_nested():
             interaction = _add_interaction(
@@ -299,10 +297,10 @@ def _check_assignee(
 ) -> None:
     staff = repository.staff_member(session, staff_id)
     if staff is None or not staff.active:
-        raise InvalidInput(f"no active staff member with id {staff_id}", "assignee_id")
+        raise NotFound(f"no active staff member with id {staff_id} (assignee_id)")
     if staff.branch_id != branch_id and staff.id != manager_id:
-        raise InvalidInput(
-            f"staff member {staff_id} works at another branch than the customer", "assignee_id"
+        raise Forbidden(
+            f"staff member {staff_id} (assignee_id) works at another branch than the customer"
         )
 
 
@@ -315,8 +313,6 @@ def create_task(session: Session, principal: Principal, body: TaskIn) -> TaskOut
     branch_id, manager_id = placement
     if body.assignee_id is not None:
         _check_assignee(session, body.assignee_id, branch_id, manager_id)
-    if body.due_on < utcnow().date():
-        raise InvalidInput("due_on is in the past", "due_on")
     if body.kind in GENERATED_KINDS:
         existing = repository.open_task_of_kind(session, body.customer_id, body.kind)
         if existing is not None:
@@ -353,10 +349,6 @@ def update_task(
         _customer_view(session, principal, task.customer_id)
     except NotFound:
         raise NotFound(f"task {task_id} not found") from None
-    if change.status is not None and change.outcome is None:
-        raise InvalidInput("closing a task needs an outcome: what came of it", "outcome")
-    if change.status is None and change.due_on is None:
-        raise InvalidInput("nothing to change: send status with outcome, or due_on", "status")
     if task.version != change.version:
         raise _stale(task, change.version)
     if task.status != "open":
@@ -364,7 +356,7 @@ def update_task(
     values: dict[str, object] = {}
     if change.due_on is not None:
         values["due_on"] = change.due_on
-    if change.status is not None:
+    if isinstance(change, TaskClose):
         values |= {
             "status": change.status,
             "outcome": change.outcome,

@@ -152,11 +152,9 @@ def test_a_manual_task_checks_its_assignee_date_and_duplicates(
     south = client.post(
         "/api/v1/tasks", json={**base, "assignee_id": bank.carla.id}, headers=headers
     )
-    assert south.status_code == 422 and south.json()["field"] == "assignee_id"
+    assert south.status_code == 403 and "assignee_id" in south.json()["detail"]
     nobody = client.post("/api/v1/tasks", json={**base, "assignee_id": 999_999}, headers=headers)
-    assert nobody.status_code == 422 and nobody.json()["field"] == "assignee_id"
-    past = client.post("/api/v1/tasks", json={**base, "due_on": "2001-01-01"}, headers=headers)
-    assert past.status_code == 422 and past.json()["field"] == "due_on"
+    assert nobody.status_code == 404 and "assignee_id" in nobody.json()["detail"]
     bad_kind = client.post("/api/v1/tasks", json={**base, "kind": "party"}, headers=headers)
     assert bad_kind.status_code == 422 and bad_kind.json()["field"] == "body.kind"
     # Two manual tasks are fine; a second open retention call is not.
@@ -230,12 +228,12 @@ def test_a_stale_version_is_409_and_overwrites_nothing(
     ("body", "field"),
     [
         ({"version": 1, "status": "done"}, "outcome"),
-        ({"version": 1}, "status"),
-        ({"version": 1, "status": "open", "outcome": "x"}, "body.status"),
-        ({"status": "done", "outcome": "x"}, "body.version"),
+        ({"version": 1}, "due_on"),
+        ({"version": 1, "status": "open", "outcome": "x"}, "status"),
+        ({"status": "done", "outcome": "x"}, "version"),
     ],
 )
-def test_bad_task_updates_are_refused_naming_the_field(
+def test_bad_task_updates_are_refused_naming_the_field_and_change_nothing(
     client: TestClient,
     bank: Bank,
     login: Login,
@@ -246,7 +244,8 @@ def test_bad_task_updates_are_refused_naming_the_field(
 ) -> None:
     response = _patch(client, tasks["anna_low"].id, body, login(bank.users["account_manager"]))
     assert response.status_code == 422, response.text
-    assert response.json()["field"] == field
+    named = [e["field"].rsplit(".", 1)[-1] for e in response.json()["errors"]]
+    assert field in named, named
     session.expire_all()
     assert session.get(Task, tasks["anna_low"].id).version == 1  # type: ignore[union-attr]
 
