@@ -283,3 +283,32 @@ def offer(
         "explanation": "customers like this one hold it",
     }
     return _add(session, Offer(**{**values, **overrides}))
+
+
+def portfolio_transfer(
+    session: Session,
+    proposer: User,
+    giver: Staff,
+    taker: Staff,
+    customers: list[Customer],
+    decided_at: datetime | None = None,
+    **overrides: Any,
+) -> Any:
+    """A portfolio transfer of `customers` from `giver` to `taker`; approved at
+    `decided_at` when given (the customers' manager_id is not changed: set it yourself)."""
+    from bankcrm.staff.models import PortfolioTransfer, PortfolioTransferItem
+
+    values: dict[str, Any] = {
+        "branch_id": giver.branch_id,
+        "from_manager_id": giver.id,
+        "to_manager_id": taker.id,
+        "status": "approved" if decided_at else "pending",
+        "handover_note": "customers handed over in a test",
+        "proposed_by": proposer.id,
+        "proposed_at": decided_at or datetime(2026, 1, 1),
+        "decided_at": decided_at,
+    }
+    transfer = _add(session, PortfolioTransfer(**{**values, **overrides}))
+    for c in customers:
+        _add(session, PortfolioTransferItem(transfer_id=transfer.id, customer_id=c.id))
+    return transfer

@@ -13,10 +13,17 @@ from bankcrm.ingest.models import ImportBatch, QuarantinedRow, RecordHistory
 from bankcrm.interactions.models import ChannelEvent, Interaction, Task
 from bankcrm.kit.db import Base
 from bankcrm.lake.models import LakeFile
+from bankcrm.marketing.models import Campaign, CampaignMember
 from bankcrm.products.models import Holding, Product, StandingOrder
 from bankcrm.security.models import AccessToken, AuditEvent, BreakGlassGrant, LoginAttempt, User
 from bankcrm.service_desk.models import Case, CaseSurvey
-from bankcrm.staff.models import Branch, Staff
+from bankcrm.staff.models import (
+    Branch,
+    ChurnWatch,
+    PortfolioTransfer,
+    PortfolioTransferItem,
+    Staff,
+)
 
 __all__ = [
     "AccessToken",
@@ -25,9 +32,12 @@ __all__ = [
     "Base",
     "Branch",
     "BreakGlassGrant",
+    "Campaign",
+    "CampaignMember",
     "Case",
     "CaseSurvey",
     "ChannelEvent",
+    "ChurnWatch",
     "ConsentChange",
     "Customer",
     "CustomerRelationship",
@@ -39,6 +49,8 @@ __all__ = [
     "LakeFile",
     "LoginAttempt",
     "Offer",
+    "PortfolioTransfer",
+    "PortfolioTransferItem",
     "Product",
     "QuarantinedRow",
     "RecordHistory",

@@ -14,8 +14,10 @@ from bankcrm.customers.api import router as customers_router
 from bankcrm.customers.privacy_api import router as privacy_router
 from bankcrm.interactions.api import router as interactions_router
 from bankcrm.kit.runtime import open_runtime
+from bankcrm.marketing.api import router as marketing_router
 from bankcrm.security.api import router as security_router
 from bankcrm.service_desk.api import router as service_desk_router
+from bankcrm.staff.api import router as staff_router
 from bankcrm.web import problems
 
 API_VERSION = "1"
@@ -66,4 +68,6 @@ def create_app(
         app.include_router(router, responses=problems.PROBLEM_RESPONSES)
     app.include_router(service_desk_router, responses=problems.PROBLEM_RESPONSES)
     app.include_router(privacy_router, responses=problems.PROBLEM_RESPONSES)
+    app.include_router(marketing_router, responses=problems.PROBLEM_RESPONSES)
+    app.include_router(staff_router, responses=problems.PROBLEM_RESPONSES)
     return app
