@@ -40,8 +40,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(model_app, name="model")
 app.add_typer(users_app, name="users")
 app.add_typer(clients_app, name="clients")
-app.add_typer(cases_app, name="cases")
 app.add_typer(tasks_app, name="tasks")
+app.add_typer(cases_app, name="cases")
 console = Console(width=None if sys.stdout.isatty() else 150)
 err_console = Console(stderr=True)
 
@@ -409,10 +409,6 @@ def run(
     score(as_of=None, churn_model=None)
 
 
-if __name__ == "__main__":  # pragma: no cover
-    app()
-
-
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
@@ -435,3 +431,7 @@ def serve(
         server_header=False,
         log_level="info",
     )
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()
