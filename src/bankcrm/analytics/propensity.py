@@ -118,6 +118,19 @@ def openings(accounts: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
     return _pairs(accounts.loc[rows])
 
 
+def accepted_offers(responses: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
+    """(customer_id, product_id) of campaign offers accepted in the window (start, end].
+
+    `responses`: campaign outcomes (customer_id, product_id, responded_on, accepted), as
+    `bankcrm.marketing.repository.response_labels` reads them. An acceptance is a positive
+    even before core banking reports the new holding; a decline stays a negative (an
+    opening in the window still makes it a positive: what the customer did wins)."""
+    day = _day(responses["responded_on"])
+    accepted = responses["accepted"].fillna(False).astype(bool).to_numpy()
+    rows = accepted & (day > _epoch(start)) & (day <= _epoch(end))
+    return _pairs(responses.loc[rows])
+
+
 def _pairs(accounts: pd.DataFrame) -> pd.DataFrame:
     pairs = accounts[["customer_id", "product_id"]].drop_duplicates()
     return pairs.astype({"customer_id": "int64", "product_id": "int64"}).reset_index(drop=True)
@@ -189,13 +202,18 @@ def training_sets(
     snapshot: date,
     product_ids: Iterable[int],
     horizon_days: int = HORIZON_DAYS,
+    responses: pd.DataFrame | None = None,
 ) -> Iterable[tuple[int, npt.NDArray[np.intp], npt.NDArray[np.bool_]]]:
-    """Per product: (product_id, feature rows not holding it on the snapshot, opened label)."""
+    """Per product: (product_id, feature rows not holding it on the snapshot, label): the
+    label is "opened it in the window", or accepted a campaign offer of it in the window
+    (`responses`, see `accepted_offers`)."""
     customers = features["customer_id"].to_numpy(dtype=np.int64)
     products = np.asarray(list(product_ids), dtype=np.int64)
     held = pair_matrix(customers, products, open_holdings(accounts, snapshot))
     end = snapshot + timedelta(days=horizon_days)
     opened = pair_matrix(customers, products, openings(accounts, snapshot, end))
+    if responses is not None and len(responses):
+        opened |= pair_matrix(customers, products, accepted_offers(responses, snapshot, end))
     for j, product_id in enumerate(products):
         rows = np.flatnonzero(~held[:, j])
         yield int(product_id), rows, opened[rows, j]
@@ -207,12 +225,14 @@ def train_propensity(
     snapshot: date,
     product_ids: Iterable[int] | None = None,
     config: TrainingConfig | None = None,
+    responses: pd.DataFrame | None = None,
 ) -> PropensityModels:
     """One model per product, from features as of `snapshot` and openings after it.
 
     `features`: the feature table as of `snapshot` (bankcrm.analytics.features), one row per
     customer. `accounts`: every holding (customer_id, product_id, opened_on, closed_on).
     `product_ids`: the products to model (default: every product in `accounts`).
+    `responses`: campaign outcomes; accepted offers in the window count as openings.
     """
     config = config or TrainingConfig()
     if config.profiling_consent_only and "profiling_consent" in features.columns:
@@ -224,7 +244,7 @@ def train_propensity(
     if product_ids is None:
         product_ids = sorted(int(p) for p in accounts["product_id"].unique())
     result = PropensityModels(columns, snapshot, config.horizon_days)
-    sets = training_sets(features, accounts, snapshot, product_ids, config.horizon_days)
+    sets = training_sets(features, accounts, snapshot, product_ids, config.horizon_days, responses)
     for product_id, rows, label in sets:
         positives = int(label.sum())
         if positives < config.min_positives or positives == label.size:

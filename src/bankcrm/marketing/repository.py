@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
+import pandas as pd
 from sqlalchemy import ColumnElement, Select, and_, case, delete, exists, func, or_, select
 from sqlalchemy.orm import Session
 
@@ -239,9 +240,10 @@ def campaign_responses(
     """Campaign answers as propensity labels: (customer_id, product_id, responded_at,
     accepted) of every accepted or declined member answered in [start, end).
 
-    `analytics.propensity.train_propensity(..., responses=...)` takes these as a frame:
-    an acceptance within the training window is a positive for the campaign's product even
-    before core banking reports the new holding; a decline stays a negative."""
+    `response_labels` gives them as the frame `analytics.propensity.train_propensity(...,
+    responses=...)` takes: an acceptance within the training window is a positive for the
+    campaign's product even before core banking reports the new holding; a decline stays a
+    negative."""
     where: list[ColumnElement[bool]] = [
         CampaignMember.status.in_(RESPONSES),
         CampaignMember.responded_at.is_not(None),
@@ -262,3 +264,19 @@ def campaign_responses(
         .order_by(CampaignMember.responded_at, CampaignMember.id)
     ).all()
     return [(c, p, at, status == "accepted") for c, p, at, status in rows if at is not None]
+
+
+def response_labels(
+    session: Session, start: datetime | None = None, end: datetime | None = None
+) -> pd.DataFrame:
+    """`campaign_responses` as the frame `analytics.propensity.train_propensity` takes as
+    `responses`: customer_id, product_id, responded_on (a date), accepted (bool)."""
+    rows = campaign_responses(session, start, end)
+    return pd.DataFrame(
+        {
+            "customer_id": pd.Series([r[0] for r in rows], dtype="int64"),
+            "product_id": pd.Series([r[1] for r in rows], dtype="int64"),
+            "responded_on": pd.Series([r[2].date() for r in rows], dtype="object"),
+            "accepted": pd.Series([r[3] for r in rows], dtype="bool"),
+        }
+    )

@@ -315,22 +315,23 @@ def case_ratings(session: Session, ids: Sequence[int], start: datetime, end: dat
     return out
 
 
-def complaints(
+def sla_cases(
     session: Session, ids: Sequence[int], start: datetime, end: datetime
-) -> list[tuple[int, datetime, datetime | None]]:
-    """(customer_id, opened_at, resolved_at) of the customers' complaints opened in
-    [start, end)."""
-    out: list[tuple[int, datetime, datetime | None]] = []
+) -> list[tuple[int, datetime, datetime | None, datetime | None]]:
+    """(customer_id, opened_at, resolved_at, due_at) of the customers' cases opened in
+    [start, end) that have an SLA: a due time (cases opened in the CRM), or complaints
+    (imported ones have no due time; the caller derives it from the tier)."""
+    out: list[tuple[int, datetime, datetime | None, datetime | None]] = []
     for part in _chunks(ids):
         rows = session.execute(
-            select(Case.customer_id, Case.opened_at, Case.resolved_at).where(
+            select(Case.customer_id, Case.opened_at, Case.resolved_at, Case.due_at).where(
                 Case.customer_id.in_(part),
-                Case.kind == "complaint",
+                or_(Case.due_at.is_not(None), Case.kind == "complaint"),
                 Case.opened_at >= start,
                 Case.opened_at < end,
             )
         ).all()
-        out += [(c, o, r) for c, o, r in rows]
+        out += [(c, o, r, d) for c, o, r, d in rows]
     return out
 
 

@@ -169,16 +169,18 @@ def scorecard(
         _measure(config, "satisfaction", mean, "csat_1_5", len(ratings), lambda v: (v - 1) / 4)
     )
 
-    # SLA kept: complaints opened in the period resolved within the tier's hours. A
-    # complaint still open and not yet due at the period's end is left out.
+    # SLA kept: cases opened in the period resolved by their due time: the case's own
+    # (cases opened in the CRM), else, for imported complaints, opened + the tier's hours.
+    # A case still open and not yet due at the period's end is left out.
     tiers = repository.tiers_on(session, at_end, period.last)
     due_cases = 0
     in_time = 0
-    for customer_id, opened_at, resolved_at in repository.complaints(
+    for customer_id, opened_at, resolved_at, due_at in repository.sla_cases(
         session, at_end, period.start, period.end
     ):
-        hours = config.sla_hours.get(tiers.get(customer_id, "general"), config.sla_hours["general"])
-        due = opened_at + timedelta(hours=hours)
+        general = config.sla_hours["general"]
+        hours = config.sla_hours.get(tiers.get(customer_id, "general"), general)
+        due = due_at or opened_at + timedelta(hours=hours)
         if due > period.end and (resolved_at is None or resolved_at >= period.end):
             continue
         due_cases += 1

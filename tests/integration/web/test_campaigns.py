@@ -343,6 +343,13 @@ def test_outcomes_results_and_the_labels_they_give_the_propensity_model(
     assert repository.campaign_responses(session, start=datetime(2026, 3, 3)) == [
         (bank.boris_customer.id, market.savings.id, datetime(2026, 3, 5, 11, 0), False)
     ]
+    labels = repository.response_labels(session)
+    assert labels.to_dict("records") == [
+        {"customer_id": bank.anna_customer.id, "product_id": market.savings.id,
+         "responded_on": date(2026, 3, 2), "accepted": True},
+        {"customer_id": bank.boris_customer.id, "product_id": market.savings.id,
+         "responded_on": date(2026, 3, 5), "accepted": False},
+    ]  # fmt: skip
     updates = session.scalars(
         select(AuditEvent.record_id).where(
             AuditEvent.action == "update", AuditEvent.record_type == "campaign_member"

@@ -71,6 +71,12 @@ def east(session: Session, bank: Bank) -> East:
     c5, c6 = customer(dana), customer(erik)
     records.holding(session, c5, current, **since_2015)
     records.holding(session, c6, current, **since_2015)
+    # c5's request opened in the CRM with its own due time, met; a request without one has
+    # no SLA
+    records.case(session, c5, kind="request", status="resolved",
+                 opened_at=datetime(2026, 5, 10, 9), due_at=datetime(2026, 5, 11, 9),
+                 resolved_at=datetime(2026, 5, 10, 15))  # fmt: skip
+    records.case(session, c5, kind="request", opened_at=datetime(2026, 5, 12, 9))
     records.portfolio_transfer(session, manager, erik, dana, [c5], datetime(2026, 4, 1, 12))
     records.portfolio_transfer(session, manager, dana, erik, [c6], datetime(2026, 5, 1, 12))
     # c7, c8: one account each, all along, never scored
@@ -115,8 +121,8 @@ def test_scorecard_measures_by_hand(client: TestClient, east: East, login: Login
         "retention": (round(5 / 6, 6), 6, round((5 / 6 - 0.8) / 0.2, 6), 25.0, 4.17),
         # CSAT 5 and 3
         "satisfaction": (4.0, 2, 0.75, 15.0, 11.25),
-        # c1 in time, c2 late, c4 not yet due
-        "sla_kept": (0.5, 2, 0.5, 15.0, 7.5),
+        # c1 in time, c2 late, c5's request in time, c4 not yet due
+        "sla_kept": (round(2 / 3, 6), 3, round(2 / 3, 6), 15.0, 10.0),
         # c1 (gold) contacted within a month, c2 (growth) not within a quarter
         "review_cadence": (0.5, 2, 0.5, 15.0, 7.5),
         # 2000 -> 2100 over c1, c2, c3, c5: +5% of a +-10% span
@@ -126,7 +132,7 @@ def test_scorecard_measures_by_hand(client: TestClient, east: East, login: Login
         # c4's savings account
         "sales": (1.0, 7, round(1 / expected_sales, 6), 10.0, round(10 / expected_sales, 2)),
     }
-    points = 4.17 + 11.25 + 7.5 + 7.5 + 7.5 + 3.89 + round(10 / expected_sales, 2)
+    points = 4.17 + 11.25 + 10.0 + 7.5 + 7.5 + 3.89 + round(10 / expected_sales, 2)
     assert dana["total"] == round(points, 2) and dana["weights_with_data"] == 100
     erik = cards[east.erik.id]
     assert (erik["customers_at_start"], erik["customers_at_end"]) == (1, 1)  # c5, then c6
