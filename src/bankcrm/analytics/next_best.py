@@ -18,8 +18,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from bankcrm.analytics.learner import SharedColumns
 from bankcrm.analytics.offer_phrases import phrases
-from bankcrm.analytics.propensity import PropensityModels, model_frame, score_propensity
+from bankcrm.analytics.propensity import (
+    PropensityModels,
+    model_frame,
+    pairs_in,
+    score_propensity,
+)
 from bankcrm.analytics.suitability import Suitability, SuitabilityRules, check_suitability
 
 OFFER_COLUMNS = (
@@ -124,14 +130,17 @@ def explain_offers(
     """`offers` with an `explanation` column, from each product model's top reasons."""
     config = config or OfferConfig()
     names = products.set_index("product_id")["name"]
-    by_customer = features_now.drop_duplicates("customer_id").set_index("customer_id")
+    customers = features_now.drop_duplicates("customer_id")
+    position = pd.Index(customers["customer_id"].to_numpy(dtype=np.int64))
+    frame = model_frame(customers, models.columns)
+    shared = SharedColumns(frame)  # encoded once for every product's model
     text = pd.Series("", index=offers.index, dtype="object")
     for product_id, group in offers.groupby("product_id", sort=True):
         model = models.models[int(product_id)]
-        rows = by_customer.loc[group["customer_id"].to_numpy()].reset_index()
-        frame = model_frame(rows, models.columns)
-        found = model.learner.reasons(frame, top=config.reasons)
-        values = frame.to_dict("records")
+        rows = position.get_indexer(group["customer_id"].to_numpy(dtype=np.int64))
+        found = model.learner.reasons(shared, top=config.reasons, rows=rows)
+        named = sorted({c for why in found for c, _ in why})  # only the columns in words
+        values = frame[named].iloc[rows].to_dict("records")
         name = str(names.get(product_id, product_id))
         lines = [
             explanation(
@@ -158,12 +167,18 @@ def next_best_offers(
     product_margin: Mapping[int, float],
     rules: SuitabilityRules | None = None,
     config: OfferConfig | None = None,
+    scores: pd.DataFrame | None = None,
 ) -> NextBestOffers:
     """Suitability first (cheap), then propensity for the suitable pairs only, then ranking
-    and explanations. `products`: product_id, product_code, name, category, active."""
+    and explanations. `products`: product_id, product_code, name, category, active.
+    `scores`: the propensities of every pair not held (`score_propensity` without pairs),
+    when the caller has them already; the suitable pairs are then picked from them."""
     config = config or OfferConfig()
     suitability = check_suitability(features_now, holdings_now, products, rules)
-    scores = score_propensity(models, features_now, holdings_now, pairs=suitability.suitable)
+    if scores is None:
+        scores = score_propensity(models, features_now, holdings_now, pairs=suitability.suitable)
+    else:
+        scores = scores.loc[pairs_in(scores, suitability.suitable)].reset_index(drop=True)
     offers = rank_offers(scores, product_margin, products, config)
     offers = explain_offers(offers, models, features_now, products, config)
     catalogue = set(products["product_id"].astype(int))

@@ -88,6 +88,7 @@ def run_offers(
         features_then, accounts, then, config=TrainingConfig(seed=0, threads=threads)
     )
     holdings_now = open_holdings(accounts, as_of)
+    scores = score_propensity(models, features_now, holdings_now)  # offers and forecast
     offers = next_best_offers(
         models,
         features_now,
@@ -95,6 +96,7 @@ def run_offers(
         products,
         margins,
         config=OfferConfig(currency=currency),
+        scores=scores,
     )
     segments = segment_customers(
         features_now, SegmentConfig(seed=0, threads=threads or 1), contribution=contribution
@@ -103,7 +105,6 @@ def run_offers(
         products[["product_id", "product_code", "category"]], on="product_id", how="left"
     )
     rules = association_rules(held)
-    scores = score_propensity(models, features_now, holdings_now)
     groups = segments.assignments[["customer_id", "segment_id"]].merge(
         features_now[["customer_id", "branch_id"]], on="customer_id"
     )
