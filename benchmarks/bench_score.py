@@ -26,7 +26,7 @@ from bench_ingest import DOC, OUT, machine, run
 from bankcrm.analytics import metrics
 
 BEGIN, END = "<!-- bench_score:begin -->", "<!-- bench_score:end -->"
-STEPS = ("read", "features", "contribution", "churn", "lifetime value", "tiers")
+STEPS = ("read", "features", "contribution", "churn", "lifetime value", "tiers", "offers")
 
 
 def prepare(customers: int, database: str, postgres: str | None, reuse: bool) -> dict[str, str]:
@@ -90,7 +90,9 @@ def bench(customers: int, database: str, postgres: str | None, reuse: bool) -> s
     scored = run(["score"], env)
     summary = last_summary(env)
     steps = dict(summary["step_seconds"])  # type: ignore[call-overload]
-    steps["write"] = round(scored.seconds - sum(steps.values()), 1)
+    # the write is not timed inside the run (the summary is written with it): the rest of
+    # the wall time, process start-up and the final transaction
+    steps["write"] = round(scored.seconds - sum(steps.get(s, 0) for s in STEPS), 1)
     auc, lift = truth_auc(env, folder / "extract-truth" / "customers.parquet")
     test = dict(summary["churn_test_metrics"])  # type: ignore[call-overload]
     row = (
@@ -126,9 +128,9 @@ def main() -> None:
             "(customers it set to leave within 90 days after the as-of date).",
             "",
             "| customers | database | scored | score | peak RSS | read | features | "
-            "contribution | churn | lifetime value | tiers | write | test AUC | truth AUC | "
-            "truth top-decile lift |",
-            "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+            "contribution | churn | lifetime value | tiers | offers | write | test AUC | "
+            "truth AUC | truth top-decile lift |",
+            "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
             *rows,
             END,
         ]
