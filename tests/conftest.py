@@ -40,8 +40,15 @@ def postgres_url() -> str | None:
     return os.environ.get("BANKCRM_TEST_DATABASE_URL") or None
 
 
+_CREATED: set[str] = set()  # databases this test process made, dropped when it ends
+
+
 def fresh_postgres_database(base_url: str, name: str) -> str:
-    """Create (or recreate) a database named `name` on the server of `base_url`."""
+    """Create (or recreate) a database for `name` on the server of `base_url`. The name gets
+    this process's id, so test runs side by side on one server (developers, CI, helpers)
+    never drop each other's databases; they are dropped when the process's tests end."""
+    name = f"{name[:48]}_p{os.getpid()}"
+    _CREATED.add(name)
     admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -61,6 +68,17 @@ def drop_postgres_database(url: str) -> None:
     admin.dispose()
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    base = postgres_url()
+    if base is None or not _CREATED:
+        return
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        for name in sorted(_CREATED):
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
 def database_url_for(backend: str, tmp_dir: Path, name: str) -> str:
     if backend == "sqlite":
         return f"sqlite:///{tmp_dir / (name + '.db')}"
@@ -75,12 +93,8 @@ def engine(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Engine]:
     backend = str(request.param)
-    worker = getattr(request.config, "workerinput", {})
-    # A name of its own per test run and worker: test runs side by side on one server
-    # (several developers, or CI and a developer) must not drop each other's database.
-    run = worker.get("testrunuid", f"p{os.getpid()}")[:10]
-    name = f"bankcrm_t_{run}_{worker.get('workerid', 'main')}"
-    url = database_url_for(backend, tmp_path_factory.mktemp(backend), name)
+    worker = getattr(request.config, "workerinput", {}).get("workerid", "main")
+    url = database_url_for(backend, tmp_path_factory.mktemp(backend), f"bankcrm_t_{worker}")
     engine = make_engine(url)
     migrate.upgrade(engine)
     yield engine
