@@ -81,7 +81,12 @@ def make_engine(url: str, echo: bool = False) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True)
+    # A server worker runs up to 40 requests at once (the thread pool of sync routes): a
+    # pool that large keeps them from queueing for a connection; a request that still
+    # waits 10 s gets a 503 (web/problems.py), not a hang.
+    return create_engine(
+        url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=30, pool_timeout=10
+    )
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 
 from bankcrm.kit.errors import (
@@ -36,6 +37,7 @@ TITLES = {
     409: "Conflict",
     422: "Invalid input",
     429: "Too many requests",
+    503: "Service unavailable",
     500: "Internal error",
 }
 STATUS: dict[type[UserError], int] = {
@@ -107,6 +109,11 @@ async def _data(_request: Request, exc: Exception) -> JSONResponse:
     return problem(422, "a value is out of range or of the wrong kind for the database")
 
 
+async def _busy(_request: Request, exc: Exception) -> JSONResponse:
+    log.warning("no database connection free in time: %s", exc.__class__.__name__)
+    return problem(503, "the server is busy: try again shortly", headers={"Retry-After": "1"})
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem(500, "an unexpected error occurred; it has been logged")
@@ -118,6 +125,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, _http)
     app.add_exception_handler(IntegrityError, _integrity)
     app.add_exception_handler(DataError, _data)
+    app.add_exception_handler(PoolTimeout, _busy)
     app.add_exception_handler(Exception, _unexpected)
 
 
@@ -152,4 +160,5 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     409: _documented("A stale version or a clash with another record"),
     422: _documented("Invalid input; `field` names it"),
     429: _documented("Too many attempts; see Retry-After"),
+    503: _documented("Busy: no database connection came free in time; see Retry-After"),
 }
