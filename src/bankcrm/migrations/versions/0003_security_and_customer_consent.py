@@ -150,10 +150,12 @@ def upgrade() -> None:
             batch_op.f("ix_break_glass_grants_reviewed_by"), ["reviewed_by"], unique=False
         )
 
-    with op.batch_alter_table("customers", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("sharing_consent", sa.Boolean(), server_default=sa.false(), nullable=False)
-        )
+    # A plain ALTER TABLE ADD COLUMN, not a batch: on SQLite a batch copies the table and
+    # drops the old one, which the rows that refer to customers forbid.
+    op.add_column(
+        "customers",
+        sa.Column("sharing_consent", sa.Boolean(), server_default=sa.false(), nullable=False),
+    )
 
     # ### end Alembic commands ###
     _append_only("audit_events")
