@@ -46,12 +46,17 @@ class Settings(BaseSettings):
         """The configured key, or the one kept next to the database (created once, 0600)."""
         if self.secret_key is not None:
             return self.secret_key.get_secret_value()
-        path = self.secret_key_file
-        if not path.is_file():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.touch(mode=0o600)
-            path.write_text(secrets.token_urlsafe(32))
-        return path.read_text().strip()
+        return _key_file(self.secret_key_file.resolve())
+
+
+@lru_cache(maxsize=8)
+def _key_file(path: Path) -> str:
+    """Read once per process (every customer list asks for it), created on first use."""
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(32))
+    return path.read_text().strip()
 
 
 @lru_cache(maxsize=1)

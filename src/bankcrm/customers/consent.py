@@ -9,7 +9,7 @@ from bankcrm.customers import privacy_repository as repository
 from bankcrm.customers.models import Customer
 from bankcrm.customers.privacy_models import ConsentChange
 from bankcrm.customers.privacy_schemas import PURPOSES, ConsentChangeOut, ConsentIn, ConsentOut
-from bankcrm.customers.service import _visible
+from bankcrm.customers.service import visible_customer
 from bankcrm.kit.db import utcnow
 from bankcrm.kit.errors import InvalidInput
 from bankcrm.security import audit, scope
@@ -32,7 +32,7 @@ def _out(session: Session, customer: Customer) -> ConsentOut:
 
 
 def get_consent(session: Session, principal: Principal, customer_id: int) -> ConsentOut:
-    customer, _view = _visible(session, principal, customer_id)
+    customer, _view = visible_customer(session, principal, customer_id)
     audit.record(session, principal, "read", "consent", customer_id, fields=list(FIELDS.values()))
     return _out(session, customer)
 
@@ -80,7 +80,7 @@ def update_consent(
 ) -> ConsentOut:
     """Record the customer's choice; unchanged purposes leave no history entry."""
     scope.require_customer_writes(principal)
-    customer, _view = _visible(session, principal, customer_id)
+    customer, _view = visible_customer(session, principal, customer_id)
     wanted: dict[str, bool] = {p: v for p in PURPOSES if (v := getattr(choice, p)) is not None}
     if not wanted:
         raise InvalidInput("send at least one of marketing, profiling, sharing", "marketing")

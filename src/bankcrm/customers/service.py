@@ -31,13 +31,11 @@ from bankcrm.customers.schemas import (
     TransactionOut,
 )
 from bankcrm.interactions import service as interactions_service
-from bankcrm.kit.db import utcnow
 from bankcrm.kit.errors import Conflict, NotFound
 from bankcrm.kit.pagination import Page
 from bankcrm.lake import repository as lake_repository
 from bankcrm.lake.recent import recent_transactions
-from bankcrm.security import audit, scope
-from bankcrm.security import repository as security_repository
+from bankcrm.security import audit, break_glass, scope
 from bankcrm.security.principal import Principal
 from bankcrm.security.roles import View
 from bankcrm.staff import repository as staff_repository
@@ -45,12 +43,6 @@ from bankcrm.staff import repository as staff_repository
 TIMELINE_ENTRIES = 50
 NONE = Decimal("0.00")
 TRANSACTION_MONTHS = 24  # how far back the customer page looks for recent transactions
-
-
-def _granted(session: Session, principal: Principal) -> set[int]:
-    if principal.user_id is None:
-        return set()
-    return security_repository.granted_customers(session, principal.user_id, utcnow())
 
 
 def list_customers(
@@ -64,7 +56,7 @@ def list_customers(
     """Customers in the caller's scope, filtered, sorted and paged; one audit event names
     every customer the page showed."""
     scope.require_customer_lists(principal)
-    granted = _granted(session, principal)
+    granted = break_glass.granted(session, principal)
     rows, total = repository.list_customers(
         session, scope.customer_filter(principal, granted), query, offset, limit
     )
@@ -93,18 +85,22 @@ def list_customers(
     return Page(items=items, total=total, offset=offset, limit=limit)
 
 
-def _visible(session: Session, principal: Principal, customer_id: int) -> tuple[Customer, View]:
+def visible_customer(
+    session: Session, principal: Principal, customer_id: int, granted: set[int] | None = None
+) -> tuple[Customer, View]:
     """The customer and how it shows to the caller; NotFound when out of scope, so that a
-    caller cannot even learn that the customer exists."""
+    caller cannot even learn that the customer exists. `granted`: the caller's break-glass
+    customers, when already known."""
     scope.require_customer_detail(principal)
     customer = repository.customer(session, customer_id)
     if customer is None:
         raise NotFound(f"customer {customer_id} not found")
-    granted = principal.user_id is not None and (
-        security_repository.active_grant(session, principal.user_id, customer_id, utcnow())
-        is not None
+    has_grant = (
+        customer_id in granted
+        if granted is not None
+        else break_glass.is_granted(session, principal, customer_id)
     )
-    view = scope.view_of(principal, customer.branch_id, customer.manager_id, granted)
+    view = scope.view_of(principal, customer.branch_id, customer.manager_id, has_grant)
     if view is None:
         raise NotFound(f"customer {customer_id} not found")
     return customer, view
@@ -121,7 +117,7 @@ def _named(session: Session, customer: Customer) -> tuple[Named | None, Named | 
 
 
 def get_profile(session: Session, principal: Principal, customer_id: int) -> Profile:
-    customer, view = _visible(session, principal, customer_id)
+    customer, view = visible_customer(session, principal, customer_id)
     branch, manager = _named(session, customer)
     audit.record(session, principal, "read", "customer", customer_id, fields=shape.PERSONAL_FIELDS)
     return shape.profile(customer, view, branch, manager)
@@ -131,7 +127,8 @@ def get_customer(
     session: Session, settings: Settings, principal: Principal, customer_id: int
 ) -> Customer360:
     """Everything the bank holds on one customer, as the caller may see it."""
-    customer, view = _visible(session, principal, customer_id)
+    granted = break_glass.granted(session, principal)
+    customer, view = visible_customer(session, principal, customer_id, granted)
     branch, manager = _named(session, customer)
     holdings = repository.holdings(session, customer_id)
     score = repository.latest_score(session, customer_id)
@@ -164,7 +161,7 @@ def get_customer(
         recent_transactions=_transactions(
             session, settings, [h.account_no for h, _ in holdings], view
         ),
-        **_relationships(session, principal, customer),
+        **_relationships(session, principal, customer, granted),
         score=_score(score),
         tier_history=[
             TierChangeOut(as_of=t.as_of, from_tier=t.from_tier, to_tier=t.to_tier, reason=t.reason)
@@ -199,11 +196,12 @@ def _transactions(
     ]
 
 
-def _relationships(session: Session, principal: Principal, customer: Customer) -> dict[str, object]:
+def _relationships(
+    session: Session, principal: Principal, customer: Customer, granted: set[int]
+) -> dict[str, object]:
     links = repository.relationships(session, customer.id)
     others = {other.id for _, other in links}
     loans = repository.loans_outstanding(session, [customer.id, *others])
-    granted = _granted(session, principal)
     out = []
     for link, other in links:
         visible = scope.view_of(principal, other.branch_id, other.manager_id, other.id in granted)
@@ -274,7 +272,7 @@ def update_customer(
 ) -> Profile:
     """Correct contact details. A stale `version` changes nothing and raises Conflict."""
     scope.require_customer_writes(principal)
-    customer, _view = _visible(session, principal, customer_id)
+    customer, _view = visible_customer(session, principal, customer_id)
     values = change.model_dump(exclude_unset=True, exclude={"version"})
     stale = Conflict(
         f"customer {customer_id} was changed since version {change.version} was read "

@@ -31,8 +31,7 @@ from bankcrm.interactions.schemas import (
 from bankcrm.kit.db import utcnow
 from bankcrm.kit.errors import Conflict, Forbidden, InvalidInput, NotFound
 from bankcrm.kit.pagination import Page
-from bankcrm.security import audit, scope
-from bankcrm.security import repository as security_repository
+from bankcrm.security import audit, break_glass, scope
 from bankcrm.security.principal import Principal
 from bankcrm.security.roles import CustomerScope, View
 from bankcrm.security.service import require_scope
@@ -51,10 +50,7 @@ def _customer_view(session: Session, principal: Principal, customer_id: int) -> 
     placement = customers_repository.placement(session, customer_id)
     if placement is None:
         raise NotFound(f"customer {customer_id} not found")
-    granted = principal.user_id is not None and (
-        security_repository.active_grant(session, principal.user_id, customer_id, utcnow())
-        is not None
-    )
+    granted = break_glass.is_granted(session, principal, customer_id)
     view = scope.view_of(principal, placement[0], placement[1], granted)
     if view is None:
         raise NotFound(f"customer {customer_id} not found")

@@ -80,3 +80,17 @@ def review(session: Session, principal: Principal, grant_id: int) -> BreakGlassG
     session.flush()
     audit.record(session, principal, "review", "break_glass", grant_id)
     return record
+
+
+def granted(session: Session, principal: Principal) -> set[int]:
+    """The customers the caller holds an unexpired break-glass grant for."""
+    if principal.user_id is None:
+        return set()
+    return repository.granted_customers(session, principal.user_id, utcnow())
+
+
+def is_granted(session: Session, principal: Principal, customer_id: int) -> bool:
+    """Whether the caller holds an unexpired break-glass grant for this customer."""
+    if principal.user_id is None:
+        return False
+    return repository.active_grant(session, principal.user_id, customer_id, utcnow()) is not None

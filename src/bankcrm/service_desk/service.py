@@ -13,8 +13,7 @@ from bankcrm.customers.models import Customer
 from bankcrm.kit.db import utcnow
 from bankcrm.kit.errors import Conflict, Forbidden, InvalidInput, NotFound
 from bankcrm.kit.pagination import Page
-from bankcrm.security import audit, scope
-from bankcrm.security import repository as security_repository
+from bankcrm.security import audit, break_glass, scope
 from bankcrm.security.principal import Principal
 from bankcrm.security.roles import Role, View
 from bankcrm.service_desk import repository
@@ -55,16 +54,11 @@ def sla_hours(settings: Settings, tier: str | None) -> int:
 
 
 def _granted(session: Session, principal: Principal) -> set[int]:
-    if principal.user_id is None:
-        return set()
-    return security_repository.granted_customers(session, principal.user_id, utcnow())
+    return break_glass.granted(session, principal)
 
 
 def _view(session: Session, principal: Principal, customer: Customer) -> View | None:
-    granted = principal.user_id is not None and (
-        security_repository.active_grant(session, principal.user_id, customer.id, utcnow())
-        is not None
-    )
+    granted = break_glass.is_granted(session, principal, customer.id)
     return scope.view_of(principal, customer.branch_id, customer.manager_id, granted)
 
 

@@ -7,7 +7,7 @@ import json
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, delete, select, text, update
+from sqlalchemy import Engine, delete, func, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -85,8 +85,20 @@ def test_the_database_refuses_to_change_or_delete_audit_events(
     )
 
 
-def test_truncate_is_refused_on_postgresql(session: Session, engine: Engine) -> None:
-    if engine.dialect.name != "postgresql":
-        pytest.skip("SQLite has no TRUNCATE")
+def test_emptying_the_log_is_refused(
+    client: TestClient, bank: Bank, login: Login, session: Session, engine: Engine
+) -> None:
+    """TRUNCATE on PostgreSQL; SQLite has none, and its equivalent, a DELETE of every row
+    (which SQLite runs as a truncation when no trigger stops it), is refused too."""
+    client.get(
+        f"/api/v1/customers/{bank.anna_customer.id}", headers=login(bank.users["account_manager"])
+    )
+    before = session.scalar(select(func.count()).select_from(AuditEvent))
+    empty = (
+        "truncate audit_events"
+        if engine.dialect.name == "postgresql"
+        else "delete from audit_events"
+    )
     with pytest.raises(DBAPIError, match="append-only"), session.begin_nested():
-        session.execute(text("truncate audit_events"))
+        session.execute(text(empty))
+    assert session.scalar(select(func.count()).select_from(AuditEvent)) == before > 0
