@@ -30,11 +30,13 @@ from bankcrm.analytics import metrics
 from bankcrm.analytics.learner import TabularLearner
 from bankcrm.analytics.ledger import epoch_day
 from bankcrm.analytics.phrases import describe
+from bankcrm.analytics.sampling import capped_sample
 from bankcrm.kit.db import utcnow
 
 HORIZON_DAYS = 91
 SNAPSHOT_STEP_DAYS = 91
-MAX_NEGATIVES_PER_SNAPSHOT = 60_000
+MAX_NEGATIVES_PER_SNAPSHOT = 40_000
+MAX_CHURNERS_PER_SNAPSHOT = 20_000
 # Identifiers, absolute dates and consent flags say nothing about behaviour. Balances from
 # the extract are today's, not the snapshot day's: an account closed since shows 0, which
 # would leak the label into past snapshots, so the model learns from lake balances only.
@@ -91,17 +93,14 @@ class ChurnModel:
 
 
 def _sample(snapshot: Snapshot, seed: int) -> tuple[pd.DataFrame, npt.NDArray[np.bool_], Any]:
-    """All churners and at most MAX_NEGATIVES_PER_SNAPSHOT others, weighted back to 1."""
-    rng = np.random.default_rng(seed)
+    """At most MAX_CHURNERS_PER_SNAPSHOT churners and MAX_NEGATIVES_PER_SNAPSHOT others,
+    weighted back to the snapshot's population (see `bankcrm.analytics.sampling`)."""
     y = snapshot.churned
-    negatives = np.flatnonzero(~y)
-    weight = np.ones(len(y))
-    keep = np.ones(len(y), dtype=bool)
-    if len(negatives) > MAX_NEGATIVES_PER_SNAPSHOT:
-        dropped = rng.choice(negatives, len(negatives) - MAX_NEGATIVES_PER_SNAPSHOT, replace=False)
-        keep[dropped] = False
-        weight[negatives] = len(negatives) / MAX_NEGATIVES_PER_SNAPSHOT
-    return model_frame(snapshot.features)[keep], y[keep], weight[keep]
+    sample = capped_sample(
+        y, MAX_CHURNERS_PER_SNAPSHOT, MAX_NEGATIVES_PER_SNAPSHOT, np.random.default_rng(seed)
+    )
+    frame = model_frame(snapshot.features).iloc[sample.rows]
+    return frame, y[sample.rows], sample.weight
 
 
 def _stack(snapshots: Sequence[Snapshot], seed: int) -> tuple[pd.DataFrame, Any, Any]:

@@ -850,12 +850,40 @@ def _direct_scores(booster: Any, block: FloatArray) -> FloatArray:
 
 
 def _mean_abs_effect(fitted: _Fitted, sample: FloatArray) -> FloatArray:
-    """Occlusion importance: how much each column moves the probability on a sample."""
+    """Occlusion importance: how much each column moves the probability on a sample.
+
+    Only the columns some tree splits on are occluded: changing a column no tree reads
+    cannot change a prediction, so the others' effect is exactly 0 without predicting."""
     base = _predict(fitted, sample)
     effect = np.zeros(len(fitted.features))
-    for j in range(len(fitted.features)):
+    for j in split_columns(fitted.booster, len(fitted.features)):
         effect[j] = float(np.mean(np.abs(_drop(fitted, sample, base, j, fitted.reference[j]))))
     return effect
+
+
+def split_columns(booster: Any, n_columns: int) -> list[int]:
+    """The input columns (in our matrix's order) that at least one tree splits on.
+
+    scikit-learn's trees number columns after its own preprocessing, which puts the
+    categorical columns first; this maps them back. On a layout it does not know, every
+    column (slower, never wrong): also when the direct path is off for this booster."""
+    if not _DIRECT.get(booster):
+        return list(range(n_columns))
+    try:
+        used: set[int] = set()
+        for (predictor,) in booster._predictors:
+            nodes = predictor.nodes
+            used.update(int(i) for i in np.unique(nodes["feature_idx"][nodes["is_leaf"] == 0]))
+        mask = booster.is_categorical_
+        if mask is None:
+            order = np.arange(n_columns)
+        else:
+            order = np.concatenate([np.flatnonzero(mask), np.flatnonzero(~mask)])
+        if order.size != n_columns or any(i >= n_columns for i in used):
+            return list(range(n_columns))
+        return sorted(int(order[i]) for i in used)
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return list(range(n_columns))
 
 
 def _drop(fitted: _Fitted, block: FloatArray, base: FloatArray, j: int, value: float) -> FloatArray:

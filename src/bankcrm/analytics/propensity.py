@@ -7,8 +7,9 @@ and only customers who did not hold P on the snapshot are rows of P's training s
 score is the probability of taking P within the next 182 days (six months) for a customer
 who does not hold it today.
 
-Sampling: all positives and at most `max_negatives` (20,000) negatives, a seeded random
-sample, per product. Kept negatives carry the weight (all negatives / kept negatives). The
+Sampling: at most `max_positives` (20,000) positives and `max_negatives` (20,000)
+negatives, seeded random samples, per product. Kept rows carry the weight (all rows of
+their class / kept rows of their class: `bankcrm.analytics.sampling`). The
 booster learns from the sample as it is; the learner's held-out calibration uses the
 weights, so predicted probabilities are on the scale of the whole population, not of the
 sample (see `TabularLearner.fit`).
@@ -26,6 +27,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from bankcrm.analytics.learner import SharedColumns, TabularLearner
+from bankcrm.analytics.sampling import capped_sample
 
 HORIZON_DAYS = 182  # the propensity horizon: six months
 NOT_FEATURES = frozenset(
@@ -75,6 +77,7 @@ class TrainingConfig:
     horizon_days: int = HORIZON_DAYS
     min_positives: int = 40  # fewer positives: no model and no offers for the product
     max_negatives: int = 20_000
+    max_positives: int = 20_000  # a common product's openings on a big bank: a sample too
     profiling_consent_only: bool = True  # train only on customers who consent to profiling
     seed: int = 0
     threads: int | None = None  # the learner's OpenMP threads (fit, score, reasons); 1 on a
@@ -89,6 +92,7 @@ class ProductModel:
     negatives: int  # all negatives in the training window
     negatives_kept: int
     medians: dict[str, float]  # training medians: "high" or "low" in the explanations
+    positives_kept: int = 0  # positives in the training sample (all, up to max_positives)
 
 
 @dataclass
@@ -276,22 +280,18 @@ def train_propensity(
             result.skipped[product_id] = positives
             continue
         rng = np.random.default_rng([config.seed, product_id])
-        negative_rows = np.flatnonzero(~label)
-        kept = negative_rows
-        if negative_rows.size > config.max_negatives:
-            kept = np.sort(rng.choice(negative_rows, config.max_negatives, replace=False))
-        sample = np.sort(np.concatenate([np.flatnonzero(label), kept]))
-        weight = np.where(label[sample], 1.0, negative_rows.size / kept.size)
-        x = frame.iloc[rows[sample]].reset_index(drop=True)
+        sample = capped_sample(label, config.max_positives, config.max_negatives, rng)
+        x = frame.iloc[rows[sample.rows]].reset_index(drop=True)
         learner = make_learner(config.seed, config.threads)
-        learner.fit(x, label[sample], sample_weight=weight)
+        learner.fit(x, label[sample.rows], sample_weight=sample.weight)
         result.models[product_id] = ProductModel(
             product_id=product_id,
             learner=learner,
             positives=positives,
-            negatives=int(negative_rows.size),
-            negatives_kept=int(kept.size),
+            negatives=int(label.size - positives),
+            negatives_kept=sample.negatives_kept,
             medians=_medians(x),
+            positives_kept=sample.positives_kept,
         )
     return result
 

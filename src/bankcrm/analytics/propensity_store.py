@@ -36,6 +36,7 @@ def save_models(models: PropensityModels, folder: str | os.PathLike[str]) -> Pat
             "positives": model.positives,
             "negatives": model.negatives,
             "negatives_kept": model.negatives_kept,
+            "positives_kept": model.positives_kept,
             "medians": model.medians,
         }
     index = {
@@ -75,6 +76,7 @@ def load_models(folder: str | os.PathLike[str]) -> PropensityModels:
             positives=int(entry["positives"]),
             negatives=int(entry["negatives"]),
             negatives_kept=int(entry["negatives_kept"]),
+            positives_kept=int(entry.get("positives_kept", entry["positives"])),
             medians={str(k): float(v) for k, v in entry["medians"].items()},
         )
     return models
@@ -91,6 +93,7 @@ def model_summary(models: PropensityModels, names: Mapping[int, str] | None = No
             "positives": m.positives,
             "negatives": m.negatives,
             "negatives_kept": m.negatives_kept,
+            "positives_kept": m.positives_kept,
         }
         for pid, m in models.models.items()
     ]
@@ -102,6 +105,7 @@ def model_summary(models: PropensityModels, names: Mapping[int, str] | None = No
             "positives": n,
             "negatives": 0,
             "negatives_kept": 0,
+            "positives_kept": 0,
         }
         for pid, n in models.skipped.items()
     ]

@@ -19,6 +19,7 @@ import pyarrow as pa
 import pytest
 from scipy.special import expit
 
+from bankcrm.analytics import learner as learner_module
 from bankcrm.analytics import metrics
 from bankcrm.analytics.learner import Feature, TabularLearner
 from bankcrm.kit.errors import UserError
@@ -189,6 +190,34 @@ def test_reasons_reference_override(
 def test_importances_rank_the_drivers_first(learner: TabularLearner) -> None:
     names = [name for name, _ in learner.feature_importances]
     assert set(names[:2]) == {"signal", "segment"}
+
+
+def test_importance_skips_only_columns_no_tree_reads(
+    data: tuple[pa.Table, BoolArray, pa.Table, BoolArray, object],
+) -> None:
+    """Occluding a column outside `split_columns` changes no prediction, and the importance
+    (computed for the split columns only) equals occlusion of every column."""
+    train, y_train, test, *_ = data
+    table = train.append_column("constant", pa.array(np.full(train.num_rows, 7.0)))
+    fitted = TabularLearner(seed=0, n_threads=1).fit(table, y_train).fitted
+    n = len(fitted.features)
+    used = learner_module.split_columns(fitted.booster, n)
+    names = [f.name for f in fitted.features]
+    assert "signal" in [names[j] for j in used] and names.index("constant") not in used
+    sample = learner_module._encode(test.append_column("constant", pa.array(
+        np.full(test.num_rows, 3.0))).slice(0, 500), fitted.features)  # fmt: skip
+    base = learner_module._predict(fitted, sample)
+    for j in range(n):
+        drop = learner_module._drop(fitted, sample, base, j, fitted.reference[j])
+        if j not in used:
+            assert not drop.any(), names[j]
+    full = np.array(
+        [
+            np.mean(np.abs(learner_module._drop(fitted, sample, base, j, fitted.reference[j])))
+            for j in range(n)
+        ]
+    )
+    assert np.array_equal(learner_module._mean_abs_effect(fitted, sample), full)
 
 
 def test_save_and_load_round_trip(

@@ -234,6 +234,20 @@ def test_capped_negatives_are_reweighted_so_probabilities_stay_calibrated(
     assert scores["propensity"].mean() == pytest.approx(base_rate, rel=0.2)
 
 
+def test_capped_positives_are_reweighted_too(bank: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    features, accounts = bank
+    full = train_propensity(features, accounts, SNAPSHOT, [2], TrainingConfig(threads=1))
+    cap = full.models[2].positives // 2
+    capped = train_propensity(
+        features, accounts, SNAPSHOT, [2], TrainingConfig(max_positives=cap, threads=1)
+    )
+    model = capped.models[2]
+    assert model.positives_kept == cap < model.positives
+    scores = score_propensity(capped, features, open_holdings(accounts, SNAPSHOT))
+    base_rate = model.positives / (model.positives + model.negatives)
+    assert scores["propensity"].mean() == pytest.approx(base_rate, rel=0.2)
+
+
 def test_training_does_not_depend_on_row_order(bank: tuple[pd.DataFrame, pd.DataFrame]) -> None:
     features, accounts = bank
     config = TrainingConfig(max_negatives=1_000, threads=1)
