@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bankcrm.analytics.models import CustomerScore, Offer, ScoreRun, TierChange
@@ -136,18 +136,20 @@ def holdings(session: Session, customer_id: int) -> list[tuple[Holding, Product]
 def relationships(
     session: Session, customer_id: int
 ) -> list[tuple[CustomerRelationship, Customer]]:
-    """Links in both directions, each with the customer at the other end."""
-    outgoing = session.execute(
+    """Links in both directions, each with the customer at the other end (outgoing links
+    first); one round trip."""
+    link = CustomerRelationship
+    outgoing = link.from_customer_id == customer_id
+    rows = session.execute(
         select(CustomerRelationship, Customer)
-        .join(Customer, Customer.id == CustomerRelationship.to_customer_id)
-        .where(CustomerRelationship.from_customer_id == customer_id)
+        .join(
+            Customer,
+            Customer.id == case((outgoing, link.to_customer_id), else_=link.from_customer_id),
+        )
+        .where(or_(outgoing, link.to_customer_id == customer_id))
     ).all()
-    incoming = session.execute(
-        select(CustomerRelationship, Customer)
-        .join(Customer, Customer.id == CustomerRelationship.from_customer_id)
-        .where(CustomerRelationship.to_customer_id == customer_id)
-    ).all()
-    return [(r, c) for r, c in outgoing] + [(r, c) for r, c in incoming]
+    ordered = sorted(rows, key=lambda row: row[0].from_customer_id != customer_id)
+    return [(r, c) for r, c in ordered]
 
 
 def loans_outstanding(session: Session, customer_ids: Sequence[int]) -> dict[int, Decimal]:

@@ -56,23 +56,21 @@ def totals(session: Session, dataset: str) -> tuple[int, int, object, object]:
 
 
 def files_by_month(session: Session, dataset: str, months: int) -> list[tuple[str, list[str]]]:
-    """The newest `months` months of a dataset, newest first, with their files."""
-    recent = list(
-        session.scalars(
-            select(LakeFile.month)
-            .where(LakeFile.dataset == dataset)
-            .group_by(LakeFile.month)
-            .order_by(LakeFile.month.desc())
-            .limit(months)
-        )
+    """The newest `months` months of a dataset, newest first, with their files; one
+    round trip."""
+    recent = (
+        select(LakeFile.month)
+        .where(LakeFile.dataset == dataset)
+        .group_by(LakeFile.month)
+        .order_by(LakeFile.month.desc())
+        .limit(months)
+        .subquery()
     )
-    if not recent:
-        return []
-    paths: dict[str, list[str]] = {month: [] for month in recent}
+    paths: dict[str, list[str]] = {}
     for month, path in session.execute(
-        select(LakeFile.month, LakeFile.path).where(
-            LakeFile.dataset == dataset, LakeFile.month.in_(recent)
-        )
+        select(LakeFile.month, LakeFile.path)
+        .where(LakeFile.dataset == dataset, LakeFile.month.in_(select(recent.c.month)))
+        .order_by(LakeFile.month.desc(), LakeFile.path)
     ):
-        paths[month].append(path)
-    return [(month, sorted(paths[month])) for month in recent]
+        paths.setdefault(month, []).append(path)
+    return list(paths.items())
