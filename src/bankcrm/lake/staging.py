@@ -33,6 +33,19 @@ ROW_GROUP_ROWS = 2_048  # small enough to prune to one account's rows, see docs/
 DICTIONARY_COLUMNS = ["direction", "channel", "category", "counterparty_bank"]
 
 
+def write_sorted(table: pa.Table, target: Path) -> None:
+    """Write transactions as the lake keeps them: sorted by account, in small row groups,
+    the order recorded in the footer (`sorting_columns`) for readers to rely on."""
+    pq.write_table(
+        table.sort_by(SORT_KEY),
+        target,
+        compression="zstd",
+        row_group_size=ROW_GROUP_ROWS,
+        use_dictionary=DICTIONARY_COLUMNS,
+        sorting_columns=pq.SortingColumn.from_ordering(TRANSACTION_SCHEMA, SORT_KEY),
+    )
+
+
 @dataclass
 class StagedFile:
     month: str
@@ -70,16 +83,7 @@ class MonthlyStager:
         """Rewrite a month's unsorted file sorted by account, in small row groups."""
         unsorted = self._temp(month)
         target = unsorted.with_suffix(".sorted")
-        table = pq.read_table(unsorted, schema=TRANSACTION_SCHEMA).sort_by(SORT_KEY)
-        pq.write_table(
-            table,
-            target,
-            compression="zstd",
-            row_group_size=ROW_GROUP_ROWS,
-            use_dictionary=DICTIONARY_COLUMNS,
-            sorting_columns=pq.SortingColumn.from_ordering(TRANSACTION_SCHEMA, SORT_KEY),
-        )
-        del table
+        write_sorted(pq.read_table(unsorted, schema=TRANSACTION_SCHEMA), target)
         unsorted.unlink()
         return target
 
