@@ -198,14 +198,27 @@ def offers(session: Session, customer_id: int, as_of: date) -> list[tuple[Offer,
     return [(o, p) for o, p in rows]
 
 
-def open_cases(session: Session, customer_id: int) -> list[Case]:
-    return list(
+def cases(session: Session, customer_id: int, limit: int) -> tuple[list[Case], list[Case]]:
+    """A customer's open cases (newest first) and their `limit` most recent cases of any
+    status, in one round trip."""
+    recent = (
+        select(Case.id)
+        .where(Case.customer_id == customer_id)
+        .order_by(Case.opened_at.desc(), Case.id.desc())
+        .limit(limit)
+    )
+    rows = list(
         session.scalars(
             select(Case)
-            .where(Case.customer_id == customer_id, Case.status.in_(OPEN_CASE_STATUSES))
-            .order_by(Case.opened_at.desc())
+            .where(
+                Case.customer_id == customer_id,
+                or_(Case.status.in_(OPEN_CASE_STATUSES), Case.id.in_(recent)),
+            )
+            .order_by(Case.opened_at.desc(), Case.id.desc())
         )
     )
+    open_ = [c for c in rows if c.status in OPEN_CASE_STATUSES]
+    return open_, rows[:limit]
 
 
 def recent_interactions(
@@ -219,17 +232,6 @@ def recent_interactions(
         .limit(limit)
     ).all()
     return [(i, name) for i, name in rows]
-
-
-def recent_cases(session: Session, customer_id: int, limit: int) -> list[Case]:
-    return list(
-        session.scalars(
-            select(Case)
-            .where(Case.customer_id == customer_id)
-            .order_by(Case.opened_at.desc(), Case.id.desc())
-            .limit(limit)
-        )
-    )
 
 
 def update_contact(

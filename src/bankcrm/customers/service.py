@@ -38,6 +38,7 @@ from bankcrm.lake.recent import recent_transactions
 from bankcrm.security import audit, break_glass, scope
 from bankcrm.security.principal import Principal
 from bankcrm.security.roles import View
+from bankcrm.service_desk.models import Case
 from bankcrm.staff import repository as staff_repository
 
 TIMELINE_ENTRIES = 50
@@ -107,12 +108,13 @@ def visible_customer(
 
 
 def _named(session: Session, customer: Customer) -> tuple[Named | None, Named | None]:
-    branches = staff_repository.branch_names(session, {customer.branch_id})
-    branch = Named(id=customer.branch_id, name=branches.get(customer.branch_id, ""))
+    branch_name, manager_name = staff_repository.placement_names(
+        session, customer.branch_id, customer.manager_id
+    )
+    branch = Named(id=customer.branch_id, name=branch_name or "")
     manager = None
     if customer.manager_id is not None:
-        names = staff_repository.staff_names(session, {customer.manager_id})
-        manager = Named(id=customer.manager_id, name=names.get(customer.manager_id, ""))
+        manager = Named(id=customer.manager_id, name=manager_name or "")
     return branch, manager
 
 
@@ -132,6 +134,7 @@ def get_customer(
     branch, manager = _named(session, customer)
     holdings = repository.holdings(session, customer_id)
     score = repository.latest_score(session, customer_id)
+    open_cases, recent_cases = repository.cases(session, customer_id, TIMELINE_ENTRIES)
     fields = [*shape.PERSONAL_FIELDS, "holdings", "transactions", "relationships", "timeline"]
     audit.record(session, principal, "read", "customer", customer_id, fields=fields)
     return Customer360(
@@ -179,9 +182,9 @@ def get_customer(
             )
             for o, p in (repository.offers(session, customer_id, score.as_of) if score else [])
         ],
-        open_cases=[_case(c) for c in repository.open_cases(session, customer_id)],
+        open_cases=[_case(c) for c in open_cases],
         open_tasks=interactions_service.open_tasks(session, customer_id),
-        timeline=_timeline(session, customer_id, view),
+        timeline=_timeline(session, customer_id, recent_cases, view),
     )
 
 
@@ -237,7 +240,9 @@ def _case(case: object) -> CaseOut:
     return CaseOut.model_validate(case, from_attributes=True)
 
 
-def _timeline(session: Session, customer_id: int, view: View) -> list[TimelineEntry]:
+def _timeline(
+    session: Session, customer_id: int, cases: list[Case], view: View
+) -> list[TimelineEntry]:
     """Contacts on every channel and cases of every department, newest first."""
     entries = [
         TimelineEntry(
@@ -261,7 +266,7 @@ def _timeline(session: Session, customer_id: int, view: View) -> list[TimelineEn
             staff=None,
             note=c.description if view is View.FULL else None,
         )
-        for c in repository.recent_cases(session, customer_id, TIMELINE_ENTRIES)
+        for c in cases
     ]
     entries.sort(key=lambda e: e.at, reverse=True)
     return entries[:TIMELINE_ENTRIES]

@@ -42,6 +42,20 @@ def staff_names(session: Session, ids: set[int]) -> dict[int, str]:
     return {id_: f"{first} {last}" for id_, first, last in rows}
 
 
+def placement_names(
+    session: Session, branch_id: int, manager_id: int | None
+) -> tuple[str | None, str | None]:
+    """The names of one branch and one staff member (None where missing), one round trip."""
+    branch = select(Branch.name).where(Branch.id == branch_id).scalar_subquery()
+    manager = (
+        select(Staff.first_name + " " + Staff.last_name)
+        .where(Staff.id == manager_id)
+        .scalar_subquery()
+    )
+    row = session.execute(select(branch, manager)).one()
+    return row[0], row[1]
+
+
 def branch_names(session: Session, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}

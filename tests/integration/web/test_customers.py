@@ -3,7 +3,7 @@ the 360 view's parts, and optimistic locking."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import pyarrow as pa
@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from bankcrm.config import Settings
+from bankcrm.customers import repository
 from bankcrm.customers.models import Customer
 from bankcrm.lake.repository import add_files
 from bankcrm.lake.staging import StagedFile
@@ -147,6 +148,22 @@ def test_customer_360_holds_every_part(
     assert body["open_cases"][0]["topic"] == "card fee"
     assert [e["source"] for e in body["timeline"]] == ["case", "interaction"]
     assert body["consent"] == {"marketing": True, "profiling": True, "sharing": False}
+
+
+def test_customer_360_cases_open_and_recent_in_one_read(bank: Bank, session: Session) -> None:
+    customer = bank.anna_customer
+    old_open = records.case(session, customer, opened_at=datetime(2025, 1, 1, 9, 0))
+    closed = [
+        records.case(session, customer, status="closed", opened_at=datetime(2026, 3, d, 9, 0))
+        for d in (1, 2, 3)
+    ]
+    in_progress = records.case(session, customer, status="in_progress")
+    session.flush()
+    open_cases, recent = repository.cases(session, customer.id, 2)
+    assert [c.id for c in open_cases] == [in_progress.id, old_open.id]
+    assert [c.id for c in recent] == [closed[2].id, closed[1].id]
+    open_cases, recent = repository.cases(session, customer.id, 50)
+    assert [c.id for c in recent] == [*(c.id for c in closed[::-1]), in_progress.id, old_open.id]
 
 
 def _lake(session: Session, settings: Settings, account_no: str) -> None:
