@@ -56,6 +56,7 @@ def prepare(customers: int, url: str, reuse: bool) -> dict[str, str]:
     }
     if reuse and (folder / "prepared").is_file():
         run(["db", "upgrade"], env)  # the code may have a newer schema than the bank
+        analyze(url)
         return env
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
@@ -70,8 +71,19 @@ def prepare(customers: int, url: str, reuse: bool) -> dict[str, str]:
     run(["import", str(extract)], env)
     run(["score"], env)
     run(["tasks", "generate"], env)
+    analyze(url)
     (folder / "prepared").write_text("ok\n")
     return env
+
+
+def analyze(url: str) -> None:
+    """Planner statistics for the freshly loaded tables, as autovacuum would gather them in
+    production (it may be off on a test server: without statistics PostgreSQL chose bitmap
+    scans over whole products' holdings for a customer's loans, 4 ms instead of 0.2 ms)."""
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(sa.text("analyze"))
+    engine.dispose()
 
 
 def managers(url: str) -> list[dict[str, object]]:
