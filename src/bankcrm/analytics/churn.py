@@ -37,6 +37,9 @@ HORIZON_DAYS = 91
 SNAPSHOT_STEP_DAYS = 91
 MAX_NEGATIVES_PER_SNAPSHOT = 40_000
 MAX_CHURNERS_PER_SNAPSHOT = 20_000
+# Reasons are looked for among the 10 most important columns (a manager reads three):
+# every column tried is one more prediction of the riskiest 100,000 customers.
+REASON_COLUMNS = 10
 # Identifiers, absolute dates and consent flags say nothing about behaviour. Balances from
 # the extract are today's, not the snapshot day's: an account closed since shows 0, which
 # would leak the label into past snapshots, so the model learns from lake balances only.
@@ -131,13 +134,14 @@ def train_churn(
             "too few churners in the history to train a churn model "
             f"(training: {int(y_train.sum())}, test: {int(test.churned.sum())})"
         )
-    holdout = TabularLearner(seed=seed, n_threads=n_threads).fit(
+    holdout = TabularLearner(seed=seed, n_threads=n_threads, max_features=REASON_COLUMNS).fit(
         x_train, y_train, sample_weight=w_train
     )
     y_test = test.churned
     p_test = holdout.predict_proba(model_frame(test.features))
     x_all, y_all, w_all = _stack([test, *train], seed)
-    final = TabularLearner(seed=seed, n_threads=n_threads).fit(x_all, y_all, sample_weight=w_all)
+    final = TabularLearner(seed=seed, n_threads=n_threads, max_features=REASON_COLUMNS)
+    final.fit(x_all, y_all, sample_weight=w_all)
     card: dict[str, Any] = {
         "model": "churn",
         "created_at": utcnow().isoformat(timespec="seconds"),

@@ -87,8 +87,19 @@ def _stable(frame: pd.DataFrame) -> pd.DataFrame:
     a flat ridge) must not turn those last-bit differences into other scores on a re-run."""
     frame = frame.sort_values("customer_id", kind="stable").reset_index(drop=True)
     for name in frame.select_dtypes("float").columns:
-        frame[name] = _significant(frame[name].to_numpy(), SIGNIFICANT_DIGITS)
+        values = frame[name].to_numpy()
+        if _whole_numbers(values):
+            continue  # counts and sums of whole units: already as printed
+        frame[name] = _significant(values, SIGNIFICANT_DIGITS)
     return frame
+
+
+def _whole_numbers(values: npt.NDArray[np.float64]) -> bool:
+    """Every value (NaN aside) a whole number small enough to have exact 9-digit form."""
+    with np.errstate(invalid="ignore"):
+        present = values[~np.isnan(values)]
+        whole = present == np.trunc(present)
+        return bool(np.all(whole & (np.abs(present) < 10**SIGNIFICANT_DIGITS)))
 
 
 def _significant(values: npt.NDArray[np.float64], digits: int) -> npt.NDArray[np.float64]:

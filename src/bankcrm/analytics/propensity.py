@@ -54,7 +54,7 @@ class Learner(Protocol):
 
 
 LEARNING_RATE = 0.15  # twice the churn model's: half the trees to walk for every score
-REASON_FEATURES = 8  # columns an offer's reasons are looked for in (it names two)
+REASON_FEATURES = 6  # columns an offer's reasons are looked for in (it names two)
 
 
 def make_learner(seed: int, threads: int | None = None) -> Learner:
@@ -63,7 +63,7 @@ def make_learner(seed: int, threads: int | None = None) -> Learner:
     One model per product scores every customer who does not hold the product (about 18
     million scores on a million customers) and explains every offer by occlusion, so the
     models are kept small: a higher learning rate (early stopping still decides the
-    number of trees) and reasons looked for among the 8 most important columns."""
+    number of trees) and reasons looked for among the 6 most important columns."""
     return TabularLearner(
         seed=seed,
         n_threads=threads,
