@@ -33,8 +33,7 @@ from bankcrm.customers.schemas import (
 from bankcrm.interactions import service as interactions_service
 from bankcrm.kit.errors import Conflict, NotFound
 from bankcrm.kit.pagination import Page
-from bankcrm.lake import repository as lake_repository
-from bankcrm.lake.recent import recent_transactions
+from bankcrm.lake.recent import newest_months, recent_transactions
 from bankcrm.security import audit, break_glass, scope
 from bankcrm.security.principal import Principal
 from bankcrm.security.roles import View
@@ -191,7 +190,7 @@ def get_customer(
 def _transactions(
     session: Session, settings: Settings, account_nos: list[str], view: View
 ) -> list[TransactionOut]:
-    months = lake_repository.files_by_month(session, "transactions", TRANSACTION_MONTHS)
+    months = newest_months(session, settings.lake_dir, TRANSACTION_MONTHS)
     rows = recent_transactions(settings.lake_dir, months, account_nos, settings.recent_transactions)
     return [
         TransactionOut(**{**row, "account_no": shape.account_no(row["account_no"], view)})

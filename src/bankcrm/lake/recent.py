@@ -27,6 +27,10 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+from sqlalchemy.orm import Session
+
+from bankcrm.lake import repository
+from bankcrm.lake.store import LakeStore
 
 COLUMNS = ["account_no", "booked_on", "direction", "amount", "balance_after", "channel", "category"]
 ORDER = [("booked_on", "descending"), ("transaction_id", "descending")]
@@ -76,6 +80,39 @@ def _index(path: str, stamp: tuple[int, int]) -> _Index:
     with _lock:
         _indexes[path] = index
     return index
+
+
+Months = list[tuple[str, list[str]]]
+_months: dict[tuple[str, int], tuple[tuple[int, ...], Months]] = {}
+
+
+def _folder_stamps(root: Path, months: int) -> tuple[int, ...] | None:
+    """Modification times of the lake's transactions folder and of its newest `months`
+    month folders: publishing a batch, or rewriting a file, renames files into them, which
+    changes their times. None when the lake is changing under our feet."""
+    top = LakeStore(root).transactions_dir
+    try:
+        names = sorted(e.name for e in os.scandir(top) if e.name.startswith("month="))
+        return (top.stat().st_mtime_ns, *((top / n).stat().st_mtime_ns for n in names[-months:]))
+    except FileNotFoundError:
+        return None
+
+
+def newest_months(session: Session, root: Path, months: int) -> Months:
+    """The manifest's newest `months` months of transactions with their files, read from
+    the database once per process and again only when the lake's folders changed. Files
+    are published only after the database has committed their rows, and the folders are
+    looked at before the database is asked, so a later publication is always seen."""
+    key = (str(root), months)
+    stamps = _folder_stamps(root, months)
+    cached = _months.get(key)
+    if stamps is not None and cached is not None and cached[0] == stamps:
+        return cached[1]
+    found = repository.files_by_month(session, "transactions", months)
+    if stamps is not None:
+        with _lock:
+            _months[key] = (stamps, found)
+    return found
 
 
 def _connection() -> Any:

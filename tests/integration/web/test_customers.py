@@ -166,12 +166,37 @@ def test_customer_360_cases_open_and_recent_in_one_read(bank: Bank, session: Ses
     assert [c.id for c in recent] == [*(c.id for c in closed[::-1]), in_progress.id, old_open.id]
 
 
-def _lake(session: Session, settings: Settings, account_no: str) -> None:
+def test_customer_360_sees_a_newly_published_month(
+    client: TestClient, bank: Bank, login: Login, session: Session, settings: Settings
+) -> None:
+    """The month list is kept per process; publishing a batch must still show at once."""
+    customer = bank.anna_customer
+    holding = records.holding(session, customer, records.product(session, "mortgage"))
+    session.commit()
+    _lake(session, settings, holding.account_no)
+    headers = login(bank.users["account_manager"])
+    url = f"/api/v1/customers/{customer.id}"
+    before = client.get(url, headers=headers).json()["recent_transactions"]
+    assert [t["amount"] for t in before] == ["-5000.00", "-4000.00"]
+    _lake(session, settings, holding.account_no, (("2026-10", 10, "-6000.00"),))
+    after = client.get(url, headers=headers).json()["recent_transactions"]
+    assert [t["amount"] for t in after] == ["-6000.00", "-5000.00", "-4000.00"]
+
+
+MONTHS = (("2026-08", 10, "-4000.00"), ("2026-09", 10, "-5000.00"))
+
+
+def _lake(
+    session: Session,
+    settings: Settings,
+    account_no: str,
+    months: tuple[tuple[str, int, str], ...] = MONTHS,
+) -> None:
     """Two months of one account's transactions in the lake, registered in its manifest."""
     store = LakeStore(settings.lake_dir)
     batch = records.import_batch(session)
     staged = []
-    for month, day, amount in (("2026-08", 10, "-4000.00"), ("2026-09", 10, "-5000.00")):
+    for month, day, amount in months:
         table = pa.Table.from_pylist(
             [
                 {
