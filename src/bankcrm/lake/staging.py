@@ -104,7 +104,8 @@ class MonthlyStager:
         if writer is None:
             target = self._temp(month)
             target.parent.mkdir(parents=True, exist_ok=True)
-            writer = pq.ParquetWriter(target, TRANSACTION_SCHEMA, compression="zstd")
+            # unsorted and read back once at the end: not worth compressing
+            writer = pq.ParquetWriter(target, TRANSACTION_SCHEMA, compression="none")
             self.writers[month] = writer
             self.stats[month] = _MonthStats()
         writer.write_table(part, row_group_size=1_000_000)
