@@ -141,9 +141,15 @@ def _scan(files: list[str], accounts: list[str], limit: int) -> pa.Table:
 def _read(path: str, index: _Index, accounts: list[str], wanted: pa.Array) -> pa.Table | None:
     """The rows of `accounts` in the row groups of a sorted file that can hold them."""
     assert index.metadata is not None
-    first = bisect.bisect_left(index.highs, accounts[0])
-    last = bisect.bisect_right(index.lows, accounts[-1])
-    groups = list(range(first, last))
+    groups = sorted(
+        {
+            group
+            for account in accounts  # a customer's accounts need not sort next to each other
+            for group in range(
+                bisect.bisect_left(index.highs, account), bisect.bisect_right(index.lows, account)
+            )
+        }
+    )
     if not groups:
         return None
     table = pq.ParquetFile(path, metadata=index.metadata).read_row_groups(
