@@ -219,9 +219,12 @@ def run_scoring(
     lap("tiers")
 
     then = as_of - timedelta(days=PROPENSITY_LOOKBACK_DAYS)
+    features_then = engine.features(then)
+    engine.kept.clear()
+    ledger.release()  # the lake's aggregates: every feature table is read by now
     offers = run_offers(
         features,
-        engine.features(then),
+        features_then,
         then,
         as_of,
         engine.tables["accounts"].to_pandas(),
@@ -232,8 +235,7 @@ def run_scoring(
         settings.analytics_threads,
         _reachable(engine.tables["customers"]),
     )
-    engine.kept.clear()
-    ledger.release()
+    del features_then
     segment_of = dict(zip(offers.segments["customer_id"], offers.segments["segment"], strict=True))
     progress.advance(1)
     lap("offers")
