@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     secure_cookies: bool = True  # False only for plain-HTTP development on localhost
     login_max_failures: int = 5  # failed logins per username within login_window_minutes
     login_window_minutes: int = 15
+    display_timezone: str = "Europe/Prague"  # dates and times on the pages
     recent_transactions: int = 20  # shown on the customer page, read from the lake
     # Service desk: hours to resolve a case by the customer's tier at opening (DESIGN.md,
     # service schemes); a customer without a score is served as general.

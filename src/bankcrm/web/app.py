@@ -1,4 +1,5 @@
-"""The FastAPI application: JSON API under /api/v1, OpenAPI at /openapi.json."""
+"""The FastAPI application: JSON API under /api/v1 (OpenAPI at /openapi.json), the
+workbench's pages and their vendored assets under /static."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
 
 from bankcrm.config import Settings, get_settings
@@ -16,11 +18,20 @@ from bankcrm.interactions.api import router as interactions_router
 from bankcrm.kit.runtime import open_runtime
 from bankcrm.marketing.api import router as marketing_router
 from bankcrm.security.api import router as security_router
+from bankcrm.security.views import router as security_pages
 from bankcrm.service_desk.api import router as service_desk_router
 from bankcrm.staff.api import router as staff_router
 from bankcrm.web import problems
+from bankcrm.web.home.views import router as home_pages
+from bankcrm.web.pages import WEB
 
 API_VERSION = "1"
+# Pages load scripts, styles and images from this site only (vendored, no CDN), run no
+# inline script and cannot be framed. Pico draws its form controls with data: images.
+PAGE_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
+)
 
 
 def create_app(
@@ -61,7 +72,16 @@ def create_app(
         request.state.request_id = request.headers.get("x-request-id", "")[:64] or uuid.uuid4().hex
         response = await call_next(request)
         response.headers["X-Request-ID"] = request.state.request_id
-        response.headers["Cache-Control"] = "no-store"
+        if request.url.path.startswith("/static/"):
+            # Vendored files: the browser keeps them and asks again with their ETag (304).
+            response.headers["Cache-Control"] = "no-cache"
+        else:
+            response.headers["Cache-Control"] = "no-store"
+        if response.headers.get("content-type", "").startswith("text/html"):
+            response.headers.setdefault("Content-Security-Policy", PAGE_POLICY)
+            response.headers["X-Frame-Options"] = "DENY"
+            response.headers["X-Content-Type-Options"] = "nosniff"
+            response.headers["Referrer-Policy"] = "same-origin"
         return response
 
     for router in (security_router, customers_router, interactions_router):
@@ -70,4 +90,8 @@ def create_app(
     app.include_router(privacy_router, responses=problems.PROBLEM_RESPONSES)
     app.include_router(marketing_router, responses=problems.PROBLEM_RESPONSES)
     app.include_router(staff_router, responses=problems.PROBLEM_RESPONSES)
+    # The workbench's pages (server-rendered, same services and session as the API).
+    app.include_router(home_pages)
+    app.include_router(security_pages)
+    app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
     return app

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from bankcrm.config import Settings
 from bankcrm.kit.errors import Forbidden, Unauthenticated
 from bankcrm.security import service
+from bankcrm.security.models import AccessToken
 from bankcrm.security.principal import Principal
 from bankcrm.security.secrets import same, token_hash
 
@@ -63,11 +64,35 @@ def get_principal(request: Request, session: SessionDep) -> Principal:
     if cookie:
         principal, record = service.authenticate(session, cookie, ("session",), ip, request_id)
         if request.method not in SAFE_METHODS:
-            sent = request.headers.get(CSRF_HEADER, "")
-            if not sent or record.csrf_hash is None or not same(token_hash(sent), record.csrf_hash):
-                raise Forbidden(f"missing or wrong {CSRF_HEADER} for this session")
+            check_csrf(record, request.headers.get(CSRF_HEADER, ""), CSRF_HEADER)
         return principal
     raise Unauthenticated("log in: send Authorization: Bearer <token>")
+
+
+def check_csrf(record: AccessToken, sent: str, where: str) -> None:
+    """`sent` (from a header or a form field, named by `where`) must be the CSRF token
+    issued with this browser session: another site can make the browser send the cookie,
+    never read the token."""
+    if not sent or record.csrf_hash is None or not same(token_hash(sent), record.csrf_hash):
+        raise Forbidden(f"missing or wrong {where} for this session")
+
+
+def browser_session(request: Request, session: Session) -> tuple[Principal, AccessToken] | None:
+    """The user and record of the browser's session cookie; None without one, or when it
+    expired or was revoked (pages then send the browser to the login form, not a 401)."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        return None
+    try:
+        return service.authenticate(
+            session,
+            cookie,
+            ("session",),
+            client_ip(request),
+            getattr(request.state, "request_id", None),
+        )
+    except Unauthenticated:
+        return None
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

@@ -1,0 +1,1 @@
+"""The workbench's home page: what the signed-in role can reach, and the language switch."""

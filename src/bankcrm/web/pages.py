@@ -1,0 +1,143 @@
+"""Server-rendered pages: the Jinja2 templates, what every page gets (language, CSRF token,
+the signed-in user) and the CSRF check of form posts.
+
+Every form carries a hidden `csrf_token` and htmx requests send it as `X-CSRF-Token`
+(`hx-headers` on <body>). Its value is in the HttpOnly cookie `bankcrm_csrf`: after log-in
+the token issued with the browser session (checked against the session's stored hash, as
+the API does), before log-in a random one checked against the cookie (double submit),
+so the login form and the language switch cannot be posted from another site either.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
+
+from bankcrm.config import Settings
+from bankcrm.kit.errors import Forbidden
+from bankcrm.security.principal import Principal
+from bankcrm.security.roles import Role
+from bankcrm.web import i18n
+from bankcrm.web.deps import browser_session, check_csrf
+from bankcrm.web.i18n import N_
+
+WEB = Path(__file__).parent
+CSRF_COOKIE = "bankcrm_csrf"
+CSRF_FIELD = "csrf_token"
+
+# Role names as the pages show them (msgids of the catalogue).
+ROLE_NAMES: dict[Role, str] = {
+    Role.ACCOUNT_MANAGER: N_("Account manager"),
+    Role.BRANCH_MANAGER: N_("Branch manager"),
+    Role.SERVICE_AGENT: N_("Service agent"),
+    Role.PRODUCT_MANAGER: N_("Product manager"),
+    Role.EXECUTIVE: N_("Executive"),
+    Role.ANALYST: N_("Analyst"),
+    Role.AUDITOR: N_("Auditor"),
+    Role.ADMIN: N_("Administrator"),
+}
+
+
+@dataclass(frozen=True)
+class Visitor:
+    """A signed-in browser user and when their session ends."""
+
+    principal: Principal
+    expires_at: datetime
+
+
+def visitor(request: Request, session: Session) -> Visitor | None:
+    found = browser_session(request, session)
+    if found is None:
+        return None
+    principal, record = found
+    return Visitor(principal, record.expires_at)
+
+
+def formatter(request: Request) -> i18n.Formatter:
+    settings: Settings = request.app.state.settings
+    return i18n.Formatter(i18n.language_of(request), ZoneInfo(settings.display_timezone))
+
+
+def page_csrf(request: Request) -> str:
+    """The token this page's forms carry: the browser's, or a new one (set by `render`)."""
+    token = request.cookies.get(CSRF_COOKIE) or getattr(request.state, "minted_csrf", None)
+    if not token:
+        token = secrets.token_urlsafe(32)
+        request.state.minted_csrf = token
+    return token
+
+
+def _page_context(request: Request) -> dict[str, Any]:
+    fmt = formatter(request)
+
+    def url(name: str, **params: str) -> str:
+        """A path, not an absolute URL: right behind a proxy that terminates TLS too."""
+        return str(request.app.url_path_for(name, **params))
+
+    return {
+        "url": url,
+        "i18n": fmt,
+        "_": fmt.gettext,
+        "csrf_token": page_csrf(request),
+        "csrf_field": CSRF_FIELD,
+        "languages": i18n.LANGUAGES,
+        "role_names": ROLE_NAMES,
+    }
+
+
+templates = Jinja2Templates(directory=WEB / "templates", context_processors=[_page_context])
+
+
+def set_cookie(request: Request, response: Response, name: str, value: str, age: int) -> None:
+    """An HttpOnly, SameSite=Strict cookie for the whole site (Secure unless configured)."""
+    settings: Settings = request.app.state.settings
+    response.set_cookie(
+        name,
+        value,
+        max_age=age,
+        httponly=True,
+        secure=settings.secure_cookies,
+        samesite="strict",
+        path="/",
+    )
+
+
+def render(
+    request: Request,
+    name: str,
+    context: dict[str, Any] | None = None,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
+    """A page; a CSRF token minted while rendering it goes out as the browser's cookie."""
+    response = templates.TemplateResponse(
+        request, name, context or {}, status_code=status_code, headers=headers
+    )
+    minted = getattr(request.state, "minted_csrf", None)
+    if minted:
+        set_cookie(request, response, CSRF_COOKIE, minted, 24 * 3600)
+    return response
+
+
+def check_form(request: Request, session: Session, sent: str) -> Visitor | None:
+    """The CSRF check of a form post: a signed-in browser must send its session's token,
+    any other the token of its `bankcrm_csrf` cookie. Returns the signed-in user, if any."""
+    found = browser_session(request, session)
+    if found is not None:
+        principal, record = found
+        check_csrf(record, sent, "form token")
+        return Visitor(principal, record.expires_at)
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    if not sent or not cookie or not secrets.compare_digest(sent, cookie):
+        raise Forbidden("missing or wrong form token: reload the page and try again")
+    return None
