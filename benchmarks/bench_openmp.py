@@ -1,6 +1,6 @@
-"""Why bankcrm sets OMP_WAIT_POLICY=PASSIVE: one booster fit with 2 OpenMP threads while
-another process keeps one core busy, with spinning (ACTIVE) and sleeping (PASSIVE) waits,
-and on one thread; then the same on idle cores.
+"""How OpenMP threads should wait: one booster fit with 2 OpenMP threads while 0, 1 or 2
+other processes keep the cores busy, with spinning (ACTIVE), sleeping (PASSIVE), bounded
+spinning (GOMP_SPINCOUNT) and default waits, and on one thread.
 
     .venv/bin/python benchmarks/bench_openmp.py
 
@@ -25,8 +25,13 @@ start = time.perf_counter()
 HistGradientBoostingClassifier(max_iter=100, early_stopping=False, random_state=0).fit(X, y)
 print(time.perf_counter() - start)
 """
-CASES = (("spinning, 2 threads", "ACTIVE", "2"), ("sleeping, 2 threads", "PASSIVE", "2"),
-         ("one thread", "PASSIVE", "1"))  # fmt: skip
+CASES = (
+    ("spinning, 2 threads", {"OMP_WAIT_POLICY": "ACTIVE", "OMP_NUM_THREADS": "2"}),
+    ("sleeping, 2 threads", {"OMP_WAIT_POLICY": "PASSIVE", "OMP_NUM_THREADS": "2"}),
+    ("spin 10k, 2 threads", {"GOMP_SPINCOUNT": "10000", "OMP_NUM_THREADS": "2"}),
+    ("default, 2 threads", {"OMP_NUM_THREADS": "2"}),
+    ("one thread", {"OMP_NUM_THREADS": "1"}),
+)
 
 
 def _burn(stop: float) -> None:
@@ -34,24 +39,27 @@ def _burn(stop: float) -> None:
         pass
 
 
-def fit_seconds(policy: str, threads: str) -> float:
-    env = {**os.environ, "OMP_WAIT_POLICY": policy, "OMP_NUM_THREADS": threads}
+def fit_seconds(settings: dict[str, str]) -> float:
+    env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")}
+    env.update(settings)
     out = subprocess.run([sys.executable, "-c", FIT], env=env, capture_output=True, text=True)
     return float(out.stdout.strip())
 
 
 def main() -> None:
-    for busy in (True, False):
-        burner = None
-        if busy:
-            burner = multiprocessing.Process(target=_burn, args=(time.perf_counter() + 600,))
+    for busy in (0, 1, 2):
+        burners = [
+            multiprocessing.Process(target=_burn, args=(time.perf_counter() + 900,))
+            for _ in range(busy)
+        ]
+        for burner in burners:
             burner.start()
         try:
-            for name, policy, threads in CASES:
-                seconds = fit_seconds(policy, threads)
-                print(f"{'one core busy' if busy else 'idle cores':14} {name:20} {seconds:6.1f} s")
+            for name, settings in CASES:
+                seconds = fit_seconds(settings)
+                print(f"{busy} other busy processes  {name:22} {seconds:6.1f} s", flush=True)
         finally:
-            if burner is not None:
+            for burner in burners:
                 burner.terminate()
                 burner.join()
 
