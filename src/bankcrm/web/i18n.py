@@ -53,8 +53,8 @@ def _supported(tag: str) -> str | None:
     return DEFAULT if locale.language == "en" else None
 
 
-def from_accept_language(header: str) -> str | None:
-    """The supported language the browser ranks highest (q-values respected)."""
+def _ranked(header: str) -> list[str]:
+    """The tags of an Accept-Language header, best first (q-values, then order)."""
     ranked: list[tuple[float, int, str]] = []
     for position, part in enumerate(header.split(",")):
         tag, _, params = part.partition(";")
@@ -65,12 +65,35 @@ def from_accept_language(header: str) -> str | None:
             except ValueError:
                 continue
         if tag.strip() and tag.strip() != "*" and quality > 0:
-            ranked.append((-quality, position, tag))
-    for _quality, _position, tag in sorted(ranked):
+            ranked.append((-quality, position, tag.strip()))
+    return [tag for _quality, _position, tag in sorted(ranked)]
+
+
+def from_accept_language(header: str) -> str | None:
+    """The supported language the browser ranks highest."""
+    for tag in _ranked(header):
         code = _supported(tag)
         if code is not None:
             return code
     return None
+
+
+def regional(code: str, header: str) -> Locale:
+    """The locale that formats dates and amounts: the browser's own variant of the page's
+    language (en-GB writes 26/11/2026, en-US 11/26/26), else the language's default."""
+    for tag in _ranked(header):
+        if _supported(tag) != code:
+            continue
+        try:
+            locale = Locale.parse(tag.replace("-", "_"))
+        except (ValueError, UnknownLocaleError):
+            continue
+        if code == "zh_Hans" and locale.script not in (None, "Hans"):
+            continue  # a Traditional-script region would format in Traditional characters
+        if code == "zh_Hans" and locale.script is None:
+            locale = Locale("zh", script="Hans", territory=locale.territory)
+        return locale
+    return Locale.parse(code)
 
 
 def language_of(request: Request) -> str:
@@ -84,12 +107,13 @@ def language_of(request: Request) -> str:
 class Formatter:
     """Text, dates and amounts in one language; templates get it as `i18n`."""
 
-    code: str
+    code: str  # the catalogue: en or zh_Hans
     zone: ZoneInfo
+    region: Locale | None = None  # the browser's variant of the language, for formats
 
     @property
     def locale(self) -> Locale:
-        return Locale.parse(self.code)
+        return self.region or Locale.parse(self.code)
 
     @property
     def html_lang(self) -> str:

@@ -65,7 +65,9 @@ def visitor(request: Request, session: Session) -> Visitor | None:
 
 def formatter(request: Request) -> i18n.Formatter:
     settings: Settings = request.app.state.settings
-    return i18n.Formatter(i18n.language_of(request), ZoneInfo(settings.display_timezone))
+    code = i18n.language_of(request)
+    region = i18n.regional(code, request.headers.get("accept-language", ""))
+    return i18n.Formatter(code, ZoneInfo(settings.display_timezone), region)
 
 
 def page_csrf(request: Request) -> str:

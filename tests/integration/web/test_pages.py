@@ -168,3 +168,28 @@ def test_vendored_assets_are_served(client: TestClient) -> None:
             f"/static/vendor/{name}", headers={"If-None-Match": answer.headers["etag"]}
         )
         assert again.status_code == 304
+
+
+def test_dates_follow_the_browsers_region(client: TestClient) -> None:
+    """The footer's date: British order for en-GB, American for en-US, Chinese for zh."""
+    british = client.get("/login", headers={"Accept-Language": "en-GB"}).text
+    assert re.search(r"<small>\w+day, \d{1,2} \w+ \d{4}</small>", british)
+    american = client.get("/login", headers={"Accept-Language": "en-US"}).text
+    assert re.search(r"<small>\w+day, \w+ \d{1,2}, \d{4}</small>", american)
+    chinese = client.get("/login", headers={"Accept-Language": "zh-CN"}).text
+    assert re.search(r"<small>\d{4}年\d{1,2}月\d{1,2}日星期.</small>", chinese)
+
+
+def test_an_area_links_to_its_page_once_the_app_serves_it(client: TestClient, bank: Bank) -> None:
+    log_in(client, bank.users["account_manager"].username)
+    before = client.get("/").text
+    assert '<a href="/worklist">' not in before
+    assert "available now through GET /api/v1/worklist" in before
+
+    def worklist_page() -> str:
+        return "the worklist"
+
+    client.app.add_api_route("/worklist", worklist_page, methods=["GET"])  # type: ignore[attr-defined]
+    after = client.get("/").text
+    assert '<a href="/worklist"><strong>Today&#39;s worklist</strong></a>' in after
+    assert "available now through GET /api/v1/worklist" not in after

@@ -87,3 +87,25 @@ def test_formatter_speaks_each_language() -> None:
     assert en.money(Decimal("1234567.5"), "CZK") == "CZK1,234,567.50"
     assert zh.money(Decimal("1234567.5"), "CNY") == "¥1,234,567.50"
     assert zh.number(1234567) == "1,234,567"
+
+
+@pytest.mark.parametrize(
+    ("code", "header", "expected"),
+    [
+        ("en", "en-GB,en;q=0.9", "en_GB"),
+        ("en", "zh-CN,en-AU;q=0.5", "en_AU"),  # the cookie chose English: its best region
+        ("en", "de-DE", "en"),
+        ("zh_Hans", "zh-CN", "zh_Hans_CN"),
+        ("zh_Hans", "zh-Hans-SG,zh;q=0.8", "zh_Hans_SG"),
+        ("zh_Hans", "zh-TW,zh-CN;q=0.5", "zh_Hans_CN"),  # never Traditional formats
+        ("zh_Hans", "en-GB", "zh_Hans"),
+    ],
+)
+def test_formats_follow_the_browsers_region(code: str, header: str, expected: str) -> None:
+    assert str(i18n.regional(code, header)) == expected
+
+
+def test_british_dates() -> None:
+    fmt = i18n.Formatter("en", ZoneInfo("Europe/Prague"), i18n.regional("en", "en-GB"))
+    assert fmt.date(date(2026, 3, 9), "short") == "09/03/2026"
+    assert fmt.gettext("Log out") == "Log out"
