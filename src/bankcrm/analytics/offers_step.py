@@ -15,6 +15,7 @@ from bankcrm.analytics.forecast import demand_forecast
 from bankcrm.analytics.next_best import OfferConfig, next_best_offers
 from bankcrm.analytics.propensity import (
     TrainingConfig,
+    accepted_offers,
     open_holdings,
     score_propensity,
     train_propensity,
@@ -67,6 +68,13 @@ def _records(frame: pd.DataFrame, limit: int | None = None) -> list[dict[str, An
     return out
 
 
+def _acceptances(responses: pd.DataFrame | None, then: date, as_of: date) -> int:
+    """Accepted campaign offers the models learned from (answered in (then, as_of])."""
+    if responses is None or responses.empty:
+        return 0
+    return len(accepted_offers(responses, then, as_of))
+
+
 def run_offers(
     features_now: pd.DataFrame,
     features_then: pd.DataFrame,
@@ -79,13 +87,20 @@ def run_offers(
     currency: str,
     threads: int | None,
     reachable: set[int],
+    responses: pd.DataFrame | None = None,
 ) -> OfferResults:
-    """Train on the snapshot `then` (openings up to `as_of`), score and rank for today.
+    """Train on the snapshot `then` (openings up to `as_of`, and campaign offers accepted
+    in that window: `responses`, see `propensity.accepted_offers`), score and rank for
+    today.
 
     Offers go only to `reachable` customers (active or dormant, not deceased or closed):
     an estate still holding an account is not a sales prospect."""
     models = train_propensity(
-        features_then, accounts, then, config=TrainingConfig(seed=0, threads=threads)
+        features_then,
+        accounts,
+        then,
+        config=TrainingConfig(seed=0, threads=threads),
+        responses=responses,
     )
     holdings_now = open_holdings(accounts, as_of)
     scores = score_propensity(models, features_now, holdings_now)  # offers and forecast
@@ -131,6 +146,8 @@ def run_offers(
                 "snapshot": then.isoformat(),
                 "products_modelled": sorted(int(p) for p in models.models),
                 "products_skipped": {str(k): int(v) for k, v in models.skipped.items()},
+                "positives": {str(k): int(m.positives) for k, m in sorted(models.models.items())},
+                "campaign_acceptances": _acceptances(responses, then, as_of),
             },
         },
     )

@@ -12,7 +12,7 @@ import hashlib
 import json
 import time
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ from bankcrm.config import Settings
 from bankcrm.kit.errors import UserError
 from bankcrm.kit.progress import Progress, QuietProgress
 from bankcrm.lake.engines import connect_analytics, read_transactions, table_from_arrow, to_arrow
+from bankcrm.marketing import repository as marketing_repository
 
 SIGNIFICANT_DIGITS = 9
 REACHABLE_STATUSES = ("active", "dormant")
@@ -234,6 +235,7 @@ def run_scoring(
         policy.currency,
         settings.analytics_threads,
         _reachable(engine.tables["customers"]),
+        responses=_campaign_responses(sessions, then, as_of),
     )
     del features_then
     segment_of = dict(zip(offers.segments["customer_id"], offers.segments["segment"], strict=True))
@@ -298,6 +300,15 @@ def run_scoring(
         churn_model=model.path.name if model.path else "",
         facts=facts,
     )
+
+
+def _campaign_responses(sessions: sessionmaker[Session], then: date, as_of: date) -> pd.DataFrame:
+    """Campaign answers of the propensity window: an accepted offer is a positive for its
+    product even before core banking reports the holding."""
+    start = datetime.combine(then + timedelta(days=1), datetime.min.time())
+    end = datetime.combine(as_of + timedelta(days=1), datetime.min.time())
+    with sessions() as session:
+        return marketing_repository.response_labels(session, start, end)
 
 
 def _reachable(customers: Any) -> set[int]:

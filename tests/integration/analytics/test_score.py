@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,8 @@ from bankcrm.kit import migrate
 from bankcrm.kit.db import make_engine
 from bankcrm.kit.errors import UserError
 from bankcrm.lake.store import LakeStore
+from bankcrm.marketing.models import Campaign, CampaignMember
+from bankcrm.products.models import Product
 from bankcrm.synth import generate
 from tests.conftest import BACKENDS, database_url_for
 
@@ -85,6 +87,42 @@ def _scores(session: Session, as_of: date) -> pd.DataFrame:
     return pd.DataFrame([r._asdict() for r in rows])
 
 
+ACCEPTED = 5  # campaign offers accepted a month before the as-of date
+
+
+def _campaign_answers(sessions: sessionmaker[Session], as_of: date) -> None:
+    """A savings campaign that five customers accepted and two declined a month before
+    `as_of`: outcomes the propensity models must learn from."""
+    with sessions() as session:
+        savings = session.scalars(
+            select(Product).where(Product.category == "savings_account").order_by(Product.id)
+        ).first()
+        assert savings is not None
+        campaign = Campaign(
+            name="Savings push",
+            product_id=savings.id,
+            channel="phone",
+            starts_on=as_of - timedelta(days=60),
+            ends_on=as_of,
+            segment="{}",
+        )
+        session.add(campaign)
+        session.flush()
+        answered = datetime.combine(as_of - timedelta(days=30), datetime.min.time())
+        customers = session.scalars(select(Customer.id).order_by(Customer.id).limit(7)).all()
+        for i, customer_id in enumerate(customers):
+            session.add(
+                CampaignMember(
+                    campaign_id=campaign.id,
+                    customer_id=customer_id,
+                    status="accepted" if i < ACCEPTED else "declined",
+                    contacted_at=answered,
+                    responded_at=answered,
+                )
+            )
+        session.commit()
+
+
 @dataclass
 class Scored:
     """The bank scored a quarter before its as-of date, then twice on it."""
@@ -121,6 +159,7 @@ def scored(
         report = run_import(sessions, LakeStore(tmp / "lake"), extract.folder)
         assert not report.problems
         settings = Settings(lake_dir=tmp / "lake", models_dir=tmp / "models", analytics_threads=1)
+        _campaign_answers(sessions, extract.as_of)
         earlier_day = extract.as_of - timedelta(days=91)
         run_scoring(settings, sessions, Policy(), earlier_day)
         run_scoring(settings, sessions, Policy(), extract.as_of)
@@ -229,6 +268,22 @@ def test_churn_model_finds_the_leavers_the_generator_planted(scored: Scored) -> 
     card = json.loads((scored.models_dir / "churn" / name).read_text())
     assert {"roc_auc", "pr_auc", "brier", "top_decile_lift"} <= set(card["metrics"])
     assert card["calibration"] and card["data_window"]
+
+
+def test_accepted_campaign_offers_reach_the_propensity_models(scored: Scored) -> None:
+    """Offers accepted inside a run's training window are labels of that run only."""
+    with scored.sessions() as session:
+        payloads = {
+            day: json.loads(payload)
+            for day, payload in session.execute(
+                select(AnalyticsResult.as_of, AnalyticsResult.payload).where(
+                    AnalyticsResult.kind == "propensity_models"
+                )
+            ).all()
+        }
+    assert payloads[scored.as_of]["campaign_acceptances"] == ACCEPTED
+    assert payloads[scored.as_of - timedelta(days=91)]["campaign_acceptances"] == 0
+    assert all(n > 0 for n in payloads[scored.as_of]["positives"].values())
 
 
 def test_scoring_refuses_a_model_with_other_features(scored: Scored, tmp_path: Path) -> None:
