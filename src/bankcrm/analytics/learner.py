@@ -43,51 +43,50 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Literal, Self, cast
+from typing import Any, Literal, Self
 
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
-import pyarrow.compute as pc
 import sklearn
 from scipy.special import expit
 from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.isotonic import IsotonicRegression
 from sklearn.model_selection import train_test_split
 from sklearn.utils._openmp_helpers import _openmp_effective_n_threads as _openmp_threads
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
+from bankcrm.analytics.calibration import fit_isotonic, fit_sigmoid
+from bankcrm.analytics.tabular_columns import (
+    MAX_CATEGORIES,
+    Feature,
+    FloatArray,
+    Kind,
+    SharedColumns,
+    as_table,
+    categorical_feature,
+    checked_labels,
+    checked_weights,
+    encode,
+    encode_value,
+    kind_of,
+    value_type,
+    weights_of,
+)
 from bankcrm.kit.errors import UserError
 
-FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
-Kind = Literal["numeric", "categorical"]
+__all__ = ["Feature", "Kind", "SharedColumns", "TabularLearner", "as_table", "kind_of"]
+
 Calibration = Literal["isotonic", "sigmoid", "none"]
 Reason = tuple[str, float]
 
 MODEL_FORMAT = "bankcrm-tabular-learner"
 MODEL_FORMAT_VERSION = 1
-MAX_CATEGORIES = 255  # the booster's max_bins: category codes must lie in [0, 254]
 ISOTONIC_MIN_ROWS = 1_000
 EARLY_STOPPING_MIN_ROWS = 10_000
 IMPORTANCE_SAMPLE = 2_000
 TIE_BREAK = 1e-6  # weight of the raw score blended into isotonic output (keeps the ranking)
 BATCH_ROWS = 50_000
 PREDICT_ROWS = 16_384  # rows the booster predicts at once (see _predict)
-
-
-@dataclass(frozen=True, slots=True)
-class Feature:
-    """One input column as the model saw it in training."""
-
-    name: str
-    kind: Kind
-    categories: tuple[str, ...] = ()  # code i = categories[i], most frequent first
-    other: bool = False  # rare values folded into code len(categories)
-
-    @property
-    def other_code(self) -> int:
-        return len(self.categories)
 
 
 @dataclass(slots=True)
@@ -103,266 +102,6 @@ class _Fitted:
     n_rows: int
     positives: int
     iterations: int
-
-
-# --- columns -----------------------------------------------------------------------------
-
-
-def as_table(X: Any) -> pa.Table:
-    """Accept the table types callers hold; everything below works on Arrow columns."""
-    if isinstance(X, pa.Table):
-        table = X
-    elif isinstance(X, pa.RecordBatch):
-        table = pa.Table.from_batches([X])
-    elif type(X).__module__.split(".")[0] == "pandas":
-        try:
-            table = pa.Table.from_pandas(X, preserve_index=False)
-        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
-            raise UserError(f"cannot use the table: {exc}") from exc
-    elif isinstance(X, Mapping):
-        try:
-            table = pa.table({str(k): v for k, v in X.items()})
-        except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
-            raise UserError(f"cannot use the columns: {exc}") from exc
-    else:
-        raise TypeError(f"expected a pyarrow Table, pandas DataFrame or mapping, not {type(X)}")
-    names = table.column_names
-    if len(set(names)) != len(names):
-        repeated = sorted({n for n in names if names.count(n) > 1})
-        raise UserError(f"repeated column names: {', '.join(repeated)}")
-    return table
-
-
-def _value_type(t: pa.DataType) -> pa.DataType:
-    return t.value_type if pa.types.is_dictionary(t) else t
-
-
-def kind_of(t: pa.DataType) -> Kind | None:
-    """The feature kind of an Arrow type; None for types a model cannot use (lists, bytes)."""
-    t = _value_type(t)
-    if (
-        pa.types.is_integer(t)
-        or pa.types.is_floating(t)
-        or pa.types.is_boolean(t)
-        or pa.types.is_decimal(t)
-        or pa.types.is_date(t)
-        or pa.types.is_timestamp(t)
-        or pa.types.is_null(t)
-    ):
-        return "numeric"
-    if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t):
-        return "categorical"
-    return None
-
-
-_PER_DAY = {"s": 86_400.0, "ms": 86_400e3, "us": 86_400e6, "ns": 86_400e9}
-
-
-def _numeric(column: pa.ChunkedArray) -> FloatArray:
-    t = _value_type(column.type)
-    if t != column.type:
-        column = column.cast(t)
-    if pa.types.is_null(t):
-        return np.full(len(column), np.nan)
-    if pa.types.is_date32(t):
-        values = column.cast(pa.int32()).cast(pa.float64())
-    elif pa.types.is_date64(t):
-        values = pc.divide(column.cast(pa.int64()).cast(pa.float64()), _PER_DAY["ms"])
-    elif pa.types.is_timestamp(t):
-        values = pc.divide(column.cast(pa.int64()).cast(pa.float64()), _PER_DAY[t.unit])
-    else:
-        values = column.cast(pa.float64())
-    out = np.asarray(values.to_numpy(zero_copy_only=False), dtype=np.float64)
-    infinite = np.isinf(out)
-    if infinite.any():
-        out = np.where(infinite, np.nan, out)
-    return out
-
-
-def _strings(column: pa.ChunkedArray) -> pa.ChunkedArray:
-    return column.cast(pa.large_string())
-
-
-def _categorical_feature(name: str, column: pa.ChunkedArray) -> Feature:
-    counts = pc.value_counts(_strings(column).drop_null())
-    values = counts.field("values").to_pylist()
-    frequency = counts.field("counts").to_pylist()
-    ordered = [
-        v for _, v in sorted(zip(frequency, values, strict=True), key=lambda c: (-c[0], c[1]))
-    ]
-    if len(ordered) > MAX_CATEGORIES:
-        return Feature(name, "categorical", tuple(ordered[: MAX_CATEGORIES - 1]), other=True)
-    return Feature(name, "categorical", tuple(ordered))
-
-
-def _codes(column: pa.ChunkedArray, feature: Feature) -> FloatArray:
-    strings = _strings(column)
-    known = pa.array(feature.categories, pa.large_string())
-    index = pc.index_in(strings, value_set=known)
-    codes = np.array(index.cast(pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64)
-    if feature.other:
-        present = np.asarray(strings.is_valid().to_numpy(zero_copy_only=False), dtype=np.bool_)
-        codes[np.isnan(codes) & present] = feature.other_code
-    return codes
-
-
-def _encode_value(feature: Feature, value: object) -> float:
-    """One raw value (number, category text or None) as the booster sees it."""
-    if value is None:
-        return np.nan
-    if feature.kind == "numeric":
-        try:
-            number = float(cast(Any, value))
-        except (TypeError, ValueError) as exc:
-            raise UserError(f"reference for '{feature.name}' must be a number: {value!r}") from exc
-        return number if np.isfinite(number) else np.nan
-    text = str(value)
-    if text in feature.categories:
-        return float(feature.categories.index(text))
-    return float(feature.other_code) if feature.other else np.nan
-
-
-def _labels(y: npt.ArrayLike, n: int) -> BoolArray:
-    arr = np.asarray(y)
-    if arr.ndim != 1 or arr.shape[0] != n:
-        raise ValueError(f"y must be one-dimensional with {n} values, got shape {arr.shape}")
-    if arr.dtype != np.bool_:
-        if not np.isin(arr, (0, 1)).all():
-            raise ValueError("y must be boolean or 0/1")
-        arr = arr.astype(np.bool_)
-    return arr
-
-
-def _weights(sample_weight: npt.ArrayLike | None, n: int) -> FloatArray | None:
-    if sample_weight is None:
-        return None
-    w = np.asarray(sample_weight, dtype=np.float64)
-    if w.shape != (n,):
-        raise ValueError(f"sample_weight must have {n} values, got shape {w.shape}")
-    if not np.isfinite(w).all() or (w < 0).any() or w.sum() <= 0:
-        raise ValueError("sample_weight must be finite, non-negative and not all zero")
-    return w
-
-
-def _subset(w: FloatArray | None, rows: npt.NDArray[np.intp]) -> FloatArray | None:
-    return None if w is None else w[rows]
-
-
-class SharedColumns:
-    """A table several learners trained on the same columns read (the propensity models,
-    one per product, score one table of customers): each numeric column is converted to
-    float once and each text column dictionary-encoded once; a learner's own category
-    codes are then a lookup per distinct value, and any subset of rows is a gather."""
-
-    def __init__(self, X: Any) -> None:
-        self.table = as_table(X)
-        self._numeric: dict[str, FloatArray] = {}
-        self._text: dict[str, tuple[npt.NDArray[np.int64], pa.ChunkedArray]] = {}
-
-    def matrix(
-        self, features: Sequence[Feature], rows: npt.NDArray[np.intp] | None = None
-    ) -> FloatArray:
-        """The rows (default: all) encoded for a model with these features, in its order."""
-        take: Any = slice(None) if rows is None else rows
-        n = self.table.num_rows if rows is None else len(rows)
-        out = np.empty((n, len(features)), dtype=np.float64, order="F")  # filled by column
-        for j, feature in enumerate(features):
-            column = self.table.column(feature.name)
-            if feature.kind == "numeric":
-                if feature.name not in self._numeric:
-                    self._numeric[feature.name] = _numeric(column)
-                out[:, j] = self._numeric[feature.name][take]
-            elif pa.types.is_null(column.type):
-                out[:, j] = np.nan
-            else:
-                index, values = self._dictionary(feature.name, column)
-                codes = np.append(_codes(values, feature), np.nan)  # index -1: missing
-                out[:, j] = codes[index[take]]
-        return out
-
-    def _dictionary(
-        self, name: str, column: pa.ChunkedArray
-    ) -> tuple[npt.NDArray[np.int64], pa.ChunkedArray]:
-        if name not in self._text:
-            encoded = pc.dictionary_encode(_strings(column).combine_chunks())
-            index = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
-            values = pa.chunked_array([encoded.dictionary])
-            self._text[name] = (np.asarray(index, dtype=np.int64), values)
-        return self._text[name]
-
-
-# --- calibration -------------------------------------------------------------------------
-
-
-def _fit_sigmoid(score: FloatArray, y: BoolArray, w: FloatArray | None) -> tuple[float, float]:
-    """Platt scaling on the booster's log-odds: Newton steps with Platt's smoothed targets.
-
-    The smoothed targets (N+ + 1) / (N+ + 2) and 1 / (N- + 2) keep the fit finite even when
-    the calibration rows are perfectly separated.
-    """
-    weights = np.ones_like(score) if w is None else w
-    n_pos = float(weights[y].sum())
-    n_neg = float(weights[~y].sum())
-    target = np.where(y, (n_pos + 1) / (n_pos + 2), 1 / (n_neg + 2))
-
-    def loss(a: float, b: float) -> float:
-        z = a * score + b
-        # log(1 + e^z) - t z, written stably
-        return float(np.sum(weights * (np.logaddexp(0.0, z) - target * z)))
-
-    a, b = 1.0, 0.0
-    current = loss(a, b)
-    for _ in range(100):
-        q = expit(a * score + b)
-        residual = weights * (q - target)
-        gradient = np.array([np.sum(residual * score), np.sum(residual)])
-        h = weights * q * (1 - q)
-        hessian = np.array(
-            [
-                [np.sum(h * score * score) + 1e-9, np.sum(h * score)],
-                [np.sum(h * score), np.sum(h) + 1e-9],
-            ]
-        )
-        try:
-            step = np.linalg.solve(hessian, gradient)
-        except np.linalg.LinAlgError:
-            step = gradient * 1e-3
-        scale = 1.0
-        while scale > 1e-8:
-            a_new, b_new = a - scale * float(step[0]), b - scale * float(step[1])
-            new = loss(a_new, b_new)
-            if new <= current:
-                break
-            scale /= 2
-        else:
-            break
-        converged = abs(current - new) <= 1e-12 * max(1.0, abs(current))
-        a, b, current = a_new, b_new, new
-        if converged:
-            break
-    return a, b
-
-
-def _fit_isotonic(
-    score: FloatArray, y: BoolArray, w: FloatArray | None
-) -> tuple[FloatArray, FloatArray]:
-    """Isotonic regression, then linear interpolation between the centres of its blocks.
-
-    Plain isotonic output is a staircase: flat blocks joined by near-vertical steps. Flats
-    tie customers the booster ranks apart, and a tiny score change that crosses a step
-    moves the probability a lot, which would make occlusion reasons name noise columns.
-    Knots at each block's weighted mean score give a continuous, increasing curve with the
-    same block averages. Outside the first and last centre the curve is flat.
-    """
-    weights = np.ones_like(score) if w is None else w
-    fitted = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit_transform(
-        score, y.astype(np.float64), sample_weight=weights
-    )
-    values, block = np.unique(fitted, return_inverse=True)
-    mass = np.bincount(block, weights=weights)
-    keep = mass > 0
-    centres = np.bincount(block, weights=weights * score)[keep] / mass[keep]
-    return np.asarray(centres, dtype=np.float64), np.asarray(values[keep], dtype=np.float64)
 
 
 def _calibrate(fitted: _Fitted, score: FloatArray) -> FloatArray:
@@ -433,8 +172,8 @@ class TabularLearner:
         self, table: pa.Table, y: npt.ArrayLike, sample_weight: npt.ArrayLike | None
     ) -> _Fitted:
         n = table.num_rows
-        labels = _labels(y, n)
-        weights = _weights(sample_weight, n)
+        labels = checked_labels(y, n)
+        weights = checked_weights(sample_weight, n)
         positives = int(labels.sum())
         if positives == 0 or positives == n:
             raise UserError(
@@ -449,11 +188,9 @@ class TabularLearner:
             if kind is None:
                 raise UserError(f"column '{name}' has type {column.type}, which a model cannot use")
             features.append(
-                Feature(name, "numeric")
-                if kind == "numeric"
-                else _categorical_feature(name, column)
+                Feature(name, "numeric") if kind == "numeric" else categorical_feature(name, column)
             )
-        matrix = _encode(table, features)
+        matrix = encode(table, features)
 
         rows = np.arange(n)
         minority = min(positives, n - positives)
@@ -479,10 +216,10 @@ class TabularLearner:
             both = bool(y_held.any() and not y_held.all())
             if self.calibration == "isotonic" and held.size >= ISOTONIC_MIN_ROWS and both:
                 method = "isotonic"
-                calibrator = _fit_isotonic(score, y_held, _subset(weights, held))
+                calibrator = fit_isotonic(score, y_held, weights_of(weights, held))
             elif both:
                 method = "sigmoid"
-                calibrator = _fit_sigmoid(score, y_held, _subset(weights, held))
+                calibrator = fit_sigmoid(score, y_held, weights_of(weights, held))
 
         reference = np.array([_reference(matrix[:, j], f) for j, f in enumerate(features)])
         fitted = _Fitted(
@@ -557,7 +294,7 @@ class TabularLearner:
         extra = [name for name in given if name not in expected]
         retyped = []
         for name, kind in expected.items():
-            if name not in given or pa.types.is_null(_value_type(given[name])):
+            if name not in given or pa.types.is_null(value_type(given[name])):
                 continue  # an all-missing column fits either kind
             actual = kind_of(given[name])
             if actual != kind:
@@ -664,13 +401,13 @@ class TabularLearner:
                 raise UserError(f"reference names unknown columns: {', '.join(unknown)}")
             for name, value in reference.items():
                 j = index[name]
-                values[j] = _encode_value(fitted.features[j], value)
+                values[j] = encode_value(fitted.features[j], value)
             return values
         table = as_table(reference)
         self.check_schema(table)
         if table.num_rows == 0:
             raise UserError("the reference table has no rows")
-        matrix = _encode(table, fitted.features)
+        matrix = encode(table, fitted.features)
         return np.array([_reference(matrix[:, j], f) for j, f in enumerate(fitted.features)])
 
     # model files
@@ -731,20 +468,6 @@ class TabularLearner:
 
 
 # --- shared numerics ---------------------------------------------------------------------
-
-
-def _encode(table: pa.Table, features: Sequence[Feature]) -> FloatArray:
-    """The float matrix the booster reads, columns in training order (by name)."""
-    matrix = np.empty((table.num_rows, len(features)), dtype=np.float64)
-    for j, feature in enumerate(features):
-        column = table.column(feature.name)
-        if feature.kind == "numeric":
-            matrix[:, j] = _numeric(column)
-        elif pa.types.is_null(column.type):
-            matrix[:, j] = np.nan
-        else:
-            matrix[:, j] = _codes(column, feature)
-    return matrix
 
 
 @contextmanager

@@ -20,7 +20,7 @@ import pytest
 from scipy.special import expit
 
 from bankcrm.analytics import learner as learner_module
-from bankcrm.analytics import metrics
+from bankcrm.analytics import metrics, tabular_columns
 from bankcrm.analytics.learner import Feature, TabularLearner
 from bankcrm.kit.errors import UserError
 
@@ -204,7 +204,7 @@ def test_importance_skips_only_columns_no_tree_reads(
     used = learner_module.split_columns(fitted.booster, n)
     names = [f.name for f in fitted.features]
     assert "signal" in [names[j] for j in used] and names.index("constant") not in used
-    sample = learner_module._encode(test.append_column("constant", pa.array(
+    sample = tabular_columns.encode(test.append_column("constant", pa.array(
         np.full(test.num_rows, 3.0))).slice(0, 500), fitted.features)  # fmt: skip
     base = learner_module._predict(fitted, sample)
     for j in range(n):
