@@ -13,9 +13,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bankcrm.config import Settings, get_settings
 from bankcrm.customers.api import router as customers_router
+from bankcrm.customers.list_views import router as customer_list_pages
 from bankcrm.customers.privacy_api import router as privacy_router
 from bankcrm.customers.views import router as customer_pages
 from bankcrm.interactions.api import router as interactions_router
+from bankcrm.interactions.views import router as my_day_pages
 from bankcrm.kit.runtime import open_runtime
 from bankcrm.marketing.api import router as marketing_router
 from bankcrm.security.api import router as security_router
@@ -94,6 +96,8 @@ def create_app(
     # The workbench's pages (server-rendered, same services and session as the API).
     app.include_router(home_pages)
     app.include_router(security_pages)
+    app.include_router(my_day_pages)
+    app.include_router(customer_list_pages)
     app.include_router(customer_pages)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
     return app
