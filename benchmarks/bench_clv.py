@@ -96,13 +96,13 @@ def best_of(repeat: int, fn: Any) -> tuple[float, Any]:
 
 def worker(data_path: str, repeat: int, exact: bool) -> None:
     """Our side, in a child process so its peak memory is its own."""
-    from bankcrm.analytics import clv
+    from bankcrm.analytics import clv, clv_inputs
 
     data = np.load(data_path)
     x, t_big, m = data["frequency"], data["T"], data["monetary_value"]
     tx = data["recency_exact"] if exact else data["recency"]
     base = peak_mb()
-    rows = clv._BgNbdData.build(x, tx, t_big)
+    rows = clv_inputs.BgNbdData.build(x, tx, t_big)
     bg_s, bg = best_of(repeat, lambda: clv.fit_bgnbd(x, tx, t_big))
     gg_s, gg = best_of(repeat, lambda: clv.fit_gamma_gamma(x, m))
     fit_peak = peak_mb()

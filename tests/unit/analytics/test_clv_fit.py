@@ -14,14 +14,12 @@ from scipy import optimize
 
 from bankcrm.analytics import clv
 from bankcrm.analytics.clv import (
-    _BgNbdData,
-    _GammaGammaData,
-    _unique_rows,
     bgnbd_log_likelihood,
     fit_bgnbd,
     fit_gamma_gamma,
     gamma_gamma_log_likelihood,
 )
+from bankcrm.analytics.clv_inputs import BgNbdData, GammaGammaData, unique_rows
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -68,7 +66,7 @@ GG_THETAS = [np.log([6.0, 4.0, 15.0]), np.log([0.4, 1.3, 0.2]), np.log([40.0, 12
 
 def test_unique_rows_reconstructs_every_row() -> None:
     x, tx, t_big, _ = weekly_customers(1, 20_000)
-    (ux, utx, ut), counts, inverse = _unique_rows(x, tx, t_big)
+    (ux, utx, ut), counts, inverse = unique_rows(x, tx, t_big)
     assert ux.size < x.size / 2  # weekly data really is compressible
     assert int(counts.sum()) == x.size
     np.testing.assert_array_equal(ux[inverse], x)
@@ -85,7 +83,7 @@ def test_unique_rows_survives_a_key_space_beyond_int64() -> None:
     rng = np.random.default_rng(2)
     cols = [rng.random(100_000) for _ in range(4)]
     cols[1][::2] = 0.5  # some structure, so not every row is trivially distinct
-    uniq, counts, inverse = _unique_rows(*cols)
+    uniq, counts, inverse = unique_rows(*cols)
     assert int(counts.sum()) == 100_000
     for u, col in zip(uniq, cols, strict=True):
         np.testing.assert_array_equal(u[inverse], col)
@@ -95,7 +93,7 @@ def test_unique_rows_survives_a_key_space_beyond_int64() -> None:
 @pytest.mark.parametrize("theta", BG_THETAS)
 def test_bgnbd_weighted_unique_likelihood_equals_per_customer_sum(theta: FloatArray) -> None:
     x, tx, t_big, _ = weekly_customers(2, 20_000)
-    data = _BgNbdData.build(x, tx, t_big)
+    data = BgNbdData.build(x, tx, t_big)
     assert data.x.size + data.t0.size < x.size / 2
     params = data.params(theta)
     full = math.fsum(bgnbd_log_likelihood(params, x, tx, t_big))
@@ -108,7 +106,7 @@ def test_gamma_gamma_weighted_unique_likelihood_equals_per_customer_sum(
 ) -> None:
     x, _, _, m = weekly_customers(3, 20_000)
     keep = x > 0
-    data = _GammaGammaData.build(x[keep], m[keep])
+    data = GammaGammaData.build(x[keep], m[keep])
     assert data.s.size < keep.sum() / 2
     full = math.fsum(gamma_gamma_log_likelihood(data.params(theta), x[keep], m[keep]))
     assert -data.objective(theta)[0] * data.n == pytest.approx(full, rel=1e-12)
@@ -126,7 +124,7 @@ def central_difference(f: Any, theta: FloatArray, h: float = 1e-6) -> FloatArray
 @pytest.mark.parametrize("theta", BG_THETAS)
 def test_bgnbd_gradient_matches_finite_differences(theta: FloatArray) -> None:
     x, tx, t_big, _ = weekly_customers(4, 3000)
-    data = _BgNbdData.build(x, tx, t_big)
+    data = BgNbdData.build(x, tx, t_big)
     analytic = data.objective(theta)[1]
     numeric = central_difference(data.objective, theta)
     np.testing.assert_allclose(analytic, numeric, rtol=1e-6, atol=1e-8)
@@ -136,7 +134,7 @@ def test_bgnbd_gradient_matches_finite_differences(theta: FloatArray) -> None:
 def test_gamma_gamma_gradient_matches_finite_differences(theta: FloatArray) -> None:
     x, _, _, m = weekly_customers(5, 3000)
     keep = x > 0
-    data = _GammaGammaData.build(x[keep], m[keep])
+    data = GammaGammaData.build(x[keep], m[keep])
     analytic = data.objective(theta)[1]
     numeric = central_difference(data.objective, theta)
     np.testing.assert_allclose(analytic, numeric, rtol=1e-6, atol=1e-8)
@@ -159,12 +157,12 @@ def test_fit_is_the_same_on_compressed_and_expanded_data() -> None:
 def test_fit_reaches_a_stationary_point() -> None:
     x, tx, t_big, m = weekly_customers(7, 5000)
     fit = fit_bgnbd(x, tx, t_big)
-    data = _BgNbdData.build(x, tx, t_big)
+    data = BgNbdData.build(x, tx, t_big)
     theta = np.log([fit.r, fit.alpha / data.scale, fit.a, fit.b])
     assert np.max(np.abs(data.objective(theta)[1])) < 1e-6
     gg = fit_gamma_gamma(x, m)
     keep = x > 0
-    gdata = _GammaGammaData.build(x[keep], m[keep])
+    gdata = GammaGammaData.build(x[keep], m[keep])
     gtheta = np.log([gg.p, gg.q, gg.gamma / gdata.scale])
     assert np.max(np.abs(gdata.objective(gtheta)[1])) < 1e-6
 

@@ -11,12 +11,12 @@ import pytest
 from bankcrm.analytics.clv import (
     BgNbdFit,
     GammaGammaFit,
-    _simulate_alive,
     clv_with_interval,
     discounted_clv,
     fit_bgnbd,
     fit_gamma_gamma,
 )
+from bankcrm.analytics.clv_value import _simulate_alive
 
 FloatArray = npt.NDArray[np.float64]
 
