@@ -128,6 +128,40 @@ def transaction(tx_id: int, account_no: str = "A000001", **overrides: Any) -> di
     }
 
 
+def interaction(
+    interaction_id: str, customer_no: str = "C000001", **overrides: Any
+) -> dict[str, Any]:
+    return {
+        "interaction_id": interaction_id,
+        "customer_no": customer_no,
+        "staff_id": "",
+        "occurred_at": "2024-02-01T10:00:00",
+        "channel": "phone",
+        "direction": "inbound",
+        "topic": "card",
+        "outcome": "completed",
+        "note": "",
+        **overrides,
+    }
+
+
+def case(case_id: str, customer_no: str = "C000001", **overrides: Any) -> dict[str, Any]:
+    return {
+        "case_id": case_id,
+        "customer_no": customer_no,
+        "kind": "complaint",
+        "topic": "fees",
+        "channel": "branch",
+        "priority": "normal",
+        "status": "open",
+        "opened_at": "2024-02-01T10:00:00",
+        "resolved_at": "",
+        "description": "",
+        "satisfaction": "",
+        **overrides,
+    }
+
+
 @dataclass
 class Extract:
     """A folder of extract files built row by row."""

@@ -10,6 +10,8 @@ import pyarrow.compute as pc
 
 from bankcrm.ingest.columnar import Mask, as_mask
 from bankcrm.ingest.spec import LOAN_CATEGORIES
+from bankcrm.interactions.service import EVENT_PREFIX, MANUAL_PREFIX
+from bankcrm.service_desk.repository import CASE_NO_PREFIX
 
 RuleCheck = tuple[str, Mask, str]  # (column blamed, rows failing, reason)
 Typed = dict[str, pa.Array]
@@ -48,13 +50,36 @@ def _holdings(typed: Typed, _today: date, categories: dict[str, str]) -> list[Ru
     return found
 
 
+def _reserved(ids: pa.Array, prefixes: tuple[str, ...]) -> Mask:
+    """Ids that start like the numbers bankcrm gives its own records: an imported one could
+    later collide with a contact logged or a case opened in bankcrm."""
+    hits = [as_mask(pc.starts_with(ids, prefix)) for prefix in prefixes]
+    found = hits[0]
+    for more in hits[1:]:
+        found = found | more
+    return found
+
+
+def _interactions(typed: Typed, _today: date, _categories: dict[str, str]) -> list[RuleCheck]:
+    prefixes = (MANUAL_PREFIX, EVENT_PREFIX)
+    reserved = _reserved(typed["interaction_id"], prefixes)
+    reason = f"starts with {' or '.join(prefixes)}, which bankcrm reserves for its own contacts"
+    return [("interaction_id", reserved, reason)]
+
+
 def _cases(typed: Typed, _today: date, _categories: dict[str, str]) -> list[RuleCheck]:
     score = typed["satisfaction"]
     out_of_range = as_mask(pc.or_(pc.less(score, 1), pc.greater(score, 5)))
     early = as_mask(pc.less(typed["resolved_at"], typed["opened_at"]))
+    reserved = _reserved(typed["case_id"], (CASE_NO_PREFIX,))
     return [
         ("resolved_at", early, "precedes opened_at"),
         ("satisfaction", out_of_range, "must be between 1 and 5"),
+        (
+            "case_id",
+            reserved,
+            f"starts with {CASE_NO_PREFIX}, which bankcrm reserves for its own cases",
+        ),
     ]
 
 
@@ -62,6 +87,7 @@ RULES: dict[str, Callable[[Typed, date, dict[str, str]], list[RuleCheck]]] = {
     "customers": _customers,
     "relationships": _relationships,
     "holdings": _holdings,
+    "interactions": _interactions,
     "cases": _cases,
 }
 

@@ -387,6 +387,7 @@ INTERACTIONS = Entity(
         Column("outcome", T, True, enum=INTERACTION_OUTCOMES),
         Column("note", T, False, max_length=2000),
     ),
+    checks=("interaction_id may not start with CRM- or EVT- (bankcrm's own contact numbers)",),
 )
 
 CASES = Entity(
@@ -408,7 +409,11 @@ CASES = Entity(
         Column("description", T, False, max_length=4000),
         Column("satisfaction", INT, False, "CSAT 1..5 given on closing.", non_negative=True),
     ),
-    checks=("resolved_at may not precede opened_at", "satisfaction must be 1 to 5"),
+    checks=(
+        "resolved_at may not precede opened_at",
+        "satisfaction must be 1 to 5",
+        "case_id may not start with CRM- (bankcrm's own case numbers)",
+    ),
 )
 
 TRANSACTIONS = Entity(

@@ -14,8 +14,10 @@ from bankcrm.customers.models import Customer
 from bankcrm.ingest.models import ImportBatch, QuarantinedRow
 from bankcrm.ingest.reader import ExtractFileError
 from bankcrm.ingest.service import run_import
+from bankcrm.interactions.models import Interaction
 from bankcrm.lake.store import LakeStore
 from bankcrm.products.models import Holding
+from bankcrm.service_desk.models import Case
 from tests import factories as f
 
 
@@ -108,6 +110,38 @@ def test_each_kind_of_bad_row_is_quarantined_and_good_rows_land(
         assert batch is not None and batch.outcome == "loaded_with_quarantine"
     tx_report = next(r for r in report.files if r.entity == "transactions")
     assert (tx_report.rows_read, tx_report.loaded, tx_report.quarantined) == (9, 2, 7)
+
+
+def test_ids_bankcrm_reserves_for_its_own_records_are_quarantined(
+    sessions: sessionmaker[Session], lake: LakeStore, tmp_path: Path
+) -> None:
+    """Contacts logged in bankcrm are numbered CRM-..., channel events EVT-..., cases
+    CRM-...: an imported record with such an id could collide with one made later."""
+    extract = f.small_bank(customers=1, transactions_per_account=0)
+    extract.add(
+        "interactions",
+        f.interaction("CC-1"),  # line 2: good
+        f.interaction("CRM-00000001"),  # line 3
+        f.interaction("EVT-17"),  # line 4
+    )
+    extract.add("cases", f.case("SD-1"), f.case("CRM-000042"))  # line 3: reserved
+    folder = extract.write(tmp_path / "extract")
+
+    report = run_import(sessions, lake, folder)
+
+    assert report.batch_id is not None
+    with sessions() as session:
+        problems = _problems(session, report.batch_id)
+        assert set(problems) == {
+            ("interactions.csv", 3),
+            ("interactions.csv", 4),
+            ("cases.csv", 3),
+        }
+        assert problems[("interactions.csv", 3)].column == "interaction_id"
+        assert "reserves for its own contacts" in problems[("interactions.csv", 4)].reason
+        assert "CRM-, which bankcrm reserves for its own cases" in problems[("cases.csv", 3)].reason
+        assert session.scalar(select(func.count()).select_from(Interaction)) == 1
+        assert session.scalar(select(func.count()).select_from(Case)) == 1
 
 
 @pytest.mark.parametrize(
