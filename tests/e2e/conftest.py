@@ -46,6 +46,7 @@ E2E = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 class Server:
     url: str
     users: dict[str, str]  # role -> username (password: records.PASSWORD)
+    database_url: str = ""  # the server's SQLite file: a test module may add its records
 
 
 def _free_port() -> int:
@@ -94,7 +95,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     while not uv.started:
         assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
         time.sleep(0.05)
-    yield Server(f"http://127.0.0.1:{port}", names)
+    yield Server(f"http://127.0.0.1:{port}", names, url)
     uv.should_exit = True
     thread.join(timeout=10)
 

@@ -91,10 +91,14 @@ def open_tasks(session: Session, customer_id: int) -> list[Task]:
 
 
 def worklist(
-    session: Session, where: Sequence[ColumnElement[bool]], offset: int, limit: int
+    session: Session,
+    where: Sequence[ColumnElement[bool]],
+    offset: int,
+    limit: int,
+    by_due_date: bool = False,
 ) -> tuple[list[tuple[Task, Customer, str | None]], int]:
     """Open tasks matching `where` (on tasks and their customers), ranked: the most value
-    at risk first, then the earliest due date."""
+    at risk first, then the earliest due date (`by_due_date`: the earliest due first)."""
     base = (
         select(Task, Customer, STAFF_NAME)
         .join(Customer, Customer.id == Task.customer_id)
@@ -107,11 +111,9 @@ def worklist(
         .join(Customer, Customer.id == Task.customer_id)
         .where(Task.status == "open", *where)
     )
-    rows = session.execute(
-        base.order_by(Task.value_at_risk.desc().nulls_last(), Task.due_on, Task.id)
-        .offset(offset)
-        .limit(limit)
-    ).all()
+    ranked = Task.value_at_risk.desc().nulls_last()
+    order = (Task.due_on, ranked) if by_due_date else (ranked, Task.due_on)
+    rows = session.execute(base.order_by(*order, Task.id).offset(offset).limit(limit)).all()
     return [(t, c, name) for t, c, name in rows], total or 0
 
 

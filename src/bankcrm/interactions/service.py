@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 
 from sqlalchemy.exc import IntegrityError
@@ -377,10 +377,13 @@ def _stale(task: Task, version: int) -> Conflict:
     )
 
 
-def worklist(session: Session, principal: Principal, offset: int, limit: int) -> Page[WorklistItem]:
+def worklist(
+    session: Session, principal: Principal, offset: int, limit: int, due_by: date | None = None
+) -> Page[WorklistItem]:
     """The caller's open tasks: an account manager's own (assigned to their staff record),
     a branch manager's branch, a service agent's own; the most value at risk first, then
-    the earliest due date."""
+    the earliest due date. `due_by`: only tasks due on or before that day (today's and
+    overdue ones), the earliest due first."""
     kind = principal.policy.scope
     if not principal.policy.writes_customers:
         raise Forbidden(f"the role '{principal.role_name}' has no worklist")
@@ -389,7 +392,9 @@ def worklist(session: Session, principal: Principal, offset: int, limit: int) ->
         if principal.staff_id is None:
             return Page(items=[], total=0, offset=offset, limit=limit)
         where.append(Task.assignee_id == principal.staff_id)
-    rows, total = repository.worklist(session, where, offset, limit)
+    if due_by is not None:
+        where.append(Task.due_on <= due_by)
+    rows, total = repository.worklist(session, where, offset, limit, by_due_date=due_by is not None)
     items = [
         WorklistItem(
             task=task_out(task),

@@ -183,13 +183,16 @@ def test_dates_follow_the_browsers_region(client: TestClient) -> None:
 def test_an_area_links_to_its_page_once_the_app_serves_it(client: TestClient, bank: Bank) -> None:
     log_in(client, bank.users["account_manager"].username)
     before = client.get("/").text
-    assert '<a href="/worklist">' not in before
-    assert "available now through GET /api/v1/worklist" in before
+    # Pages of included routers count: the worklist and the customer list are served.
+    assert '<a href="/worklist"><strong>Today&#39;s worklist</strong></a>' in before
+    assert '<a href="/customers"><strong>Customers</strong></a>' in before
+    assert '<a href="/portfolio-transfers">' not in before
+    assert "available now through GET /api/v1/portfolio-transfers" in before
 
-    def worklist_page() -> str:
-        return "the worklist"
+    def handovers_page() -> str:
+        return "the handovers"
 
-    client.app.add_api_route("/worklist", worklist_page, methods=["GET"])  # type: ignore[attr-defined]
+    client.app.add_api_route("/portfolio-transfers", handovers_page, methods=["GET"])  # type: ignore[attr-defined]
     after = client.get("/").text
-    assert '<a href="/worklist"><strong>Today&#39;s worklist</strong></a>' in after
-    assert "available now through GET /api/v1/worklist" not in after
+    assert '<a href="/portfolio-transfers"><strong>Portfolio handovers</strong></a>' in after
+    assert "available now through GET /api/v1/portfolio-transfers" not in after

@@ -6,13 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from starlette.routing import Route
+from starlette.routing import Match
 
 from bankcrm.kit.errors import Forbidden
 from bankcrm.security.roles import CustomerScope, View
 from bankcrm.web import i18n
 from bankcrm.web.deps import SessionDep
-from bankcrm.web.home.areas import areas_for
+from bankcrm.web.home.areas import AREAS, areas_for
 from bankcrm.web.i18n import N_
 from bankcrm.web.pages import check_form, render, set_cookie, visitor
 
@@ -32,12 +32,18 @@ VIEW_TEXT: dict[View, str] = {
 
 
 def _pages(request: Request) -> set[str]:
-    """The paths the app serves as pages now: an area links to its page once it is here."""
-    return {
-        route.path
-        for route in request.app.routes
-        if isinstance(route, Route) and "GET" in (route.methods or ())
-    }
+    """The paths the app serves as pages now: an area links to its page once it is here.
+    Asks the app's routes whether they answer a GET of each area's path (FastAPI keeps an
+    included router as one route of its own, so listing paths would miss its pages)."""
+    served = set()
+    for area in AREAS:
+        probe = {"type": "http", "method": "GET", "path": area.page, "root_path": ""}
+        for route in request.app.router.routes:
+            match, _ = route.matches(probe)
+            if match is Match.FULL:
+                served.add(area.page)
+                break
+    return served
 
 
 @router.get("/", response_class=HTMLResponse, name="home")

@@ -1,0 +1,64 @@
+"""Words the pages show for the codes of the data (tiers, bands, task kinds, case states),
+as catalogue messages: templates translate them with `_()`."""
+
+from __future__ import annotations
+
+from bankcrm.web.i18n import N_
+
+# Scores and the customer list are in the bank's reporting currency.
+REPORTING_CURRENCY = "CZK"
+
+TIERS: dict[str, str] = {
+    "gold": N_("Gold"),
+    "growth": N_("Growth"),
+    "general": N_("General"),
+    "unprofitable": N_("Unprofitable"),
+}
+BANDS: dict[str, str] = {
+    "top": N_("Top"),
+    "important": N_("Important"),
+    "core": N_("Core"),
+    "mass": N_("Mass"),
+}
+TASK_KINDS: dict[str, str] = {
+    "retention_call": N_("Retention call"),
+    "offer": N_("Offer"),
+    "review": N_("Review"),
+    "kyc_refresh": N_("KYC refresh"),
+    "follow_up": N_("Follow-up"),
+    "manual": N_("Task"),
+}
+CASE_KINDS: dict[str, str] = {
+    "complaint": N_("Complaint"),
+    "request": N_("Request"),
+    "feedback": N_("Feedback"),
+    "praise": N_("Praise"),
+}
+CASE_STATUSES: dict[str, str] = {
+    "open": N_("Open"),
+    "in_progress": N_("In progress"),
+    "resolved": N_("Resolved"),
+    "closed": N_("Closed"),
+}
+SLA_STATES: dict[str, str] = {
+    "breached": N_("SLA breached"),
+    "overdue": N_("Past due"),
+    "due_soon": N_("Due within 24 hours"),
+}
+CUSTOMER_STATUSES: dict[str, str] = {
+    "active": N_("Active"),
+    "dormant": N_("Dormant"),
+    "closed": N_("Closed"),
+    "deceased": N_("Deceased"),
+}
+CUSTOMER_KINDS: dict[str, str] = {
+    "individual": N_("Individual"),
+    "corporate": N_("Corporate"),
+}
+
+
+def label(table: dict[str, str], code: str | None) -> str:
+    """The catalogue message of a code, or the code itself when the table lacks it."""
+    if code is None:
+        return ""
+    return table.get(code, code)
