@@ -41,13 +41,16 @@ def escalate(
         except ValueError:
             _fail(f"--now: not an ISO date-time: {now!r}")
     try:
-        runtime = open_runtime(get_settings())
+        settings = get_settings()
+        runtime = open_runtime(settings)
         try:
             with runtime.sessions() as session:
-                report = service.escalate(session, system_principal("cases escalate"), at)
+                report = service.escalate(session, settings, system_principal("cases escalate"), at)
                 session.commit()
         finally:
             runtime.engine.dispose()
     except UserError as exc:
         _fail(str(exc))
+    if report.due_times_set:
+        console.print(f"gave {report.due_times_set} imported case(s) their SLA due time")
     console.print(f"escalated {report.escalated} case(s) past due")

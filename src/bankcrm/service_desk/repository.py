@@ -111,6 +111,43 @@ def add(session: Session, record: object) -> None:
     session.flush()
 
 
+def unresolved_without_due(session: Session) -> list[tuple[int, int, datetime]]:
+    """Unresolved cases with no due time (imported ones): (case id, customer id, opened at)."""
+    rows = session.execute(
+        select(Case.id, Case.customer_id, Case.opened_at)
+        .where(Case.status.in_(UNRESOLVED), Case.due_at.is_(None))
+        .order_by(Case.id)
+    ).all()
+    return [(case_id, customer_id, opened_at) for case_id, customer_id, opened_at in rows]
+
+
+def latest_tiers(session: Session, customer_ids: set[int]) -> dict[int, str]:
+    """Each customer's tier in their latest score (customers never scored are absent)."""
+    if not customer_ids:
+        return {}
+    newest = (
+        select(CustomerScore.customer_id, func.max(CustomerScore.as_of).label("as_of"))
+        .where(CustomerScore.customer_id.in_(list(customer_ids)))
+        .group_by(CustomerScore.customer_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(CustomerScore.customer_id, CustomerScore.tier).join(
+            newest,
+            (newest.c.customer_id == CustomerScore.customer_id)
+            & (newest.c.as_of == CustomerScore.as_of),
+        )
+    ).all()
+    return {customer_id: tier for customer_id, tier in rows}
+
+
+def set_due_times(session: Session, rows: list[dict[str, object]]) -> None:
+    """Give cases their tier, SLA hours and due time: dicts of id, tier_at_opening,
+    sla_hours, due_at."""
+    if rows:
+        session.execute(update(Case), rows)
+
+
 def overdue(session: Session, now: datetime) -> list[tuple[int, int]]:
     """Unresolved, not yet escalated cases past their due time: (case id, branch id)."""
     rows = session.execute(

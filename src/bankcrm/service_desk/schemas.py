@@ -137,3 +137,4 @@ class CaseAnalytics(BaseModel):
 class EscalationReport(BaseModel):
     escalated: int
     case_ids: list[int]
+    due_times_set: int = 0  # imported cases given their SLA due time first

@@ -286,12 +286,36 @@ def record_survey(
     return _detail(session, case, customer, view)
 
 
+def set_missing_due_times(session: Session, settings: Settings) -> int:
+    """Unresolved cases without a due time (imported from the source system, which sends
+    no SLA) get one: opened at + the SLA of the customer's latest tier (general when never
+    scored). Resolved imported cases keep none: their SLA was the source system's."""
+    missing = repository.unresolved_without_due(session)
+    tiers = repository.latest_tiers(session, {customer_id for _, customer_id, _ in missing})
+    rows: list[dict[str, object]] = []
+    for case_id, customer_id, opened_at in missing:
+        tier = tiers.get(customer_id)
+        hours = sla_hours(settings, tier)
+        rows.append(
+            {
+                "id": case_id,
+                "tier_at_opening": tier or DEFAULT_TIER,
+                "sla_hours": hours,
+                "due_at": opened_at + timedelta(hours=hours),
+            }
+        )
+    repository.set_due_times(session, rows)
+    return len(rows)
+
+
 def escalate(
-    session: Session, principal: Principal, now: datetime | None = None
+    session: Session, settings: Settings, principal: Principal, now: datetime | None = None
 ) -> EscalationReport:
     """Mark unresolved cases past due as breached and escalate each to the branch manager
-    of its customer's branch (who, when and to whom is kept on the case)."""
+    of its customer's branch (who, when and to whom is kept on the case). Imported cases
+    get their due time first (`set_missing_due_times`)."""
     now = now or utcnow()
+    timed = set_missing_due_times(session, settings)
     due = repository.overdue(session, now)
     managers = repository.branch_managers(session, {branch for _, branch in due})
     escalated = [
@@ -310,7 +334,7 @@ def escalate(
             fields=["breached", "escalated_to_id"],
             record_ids=escalated,
         )
-    return EscalationReport(escalated=len(escalated), case_ids=escalated)
+    return EscalationReport(escalated=len(escalated), case_ids=escalated, due_times_set=timed)
 
 
 def _month_start(month: str | None, field: str) -> datetime | None:

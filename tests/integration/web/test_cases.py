@@ -293,13 +293,25 @@ def test_escalation_marks_breaches_for_the_branch_manager(
     late_south = records.case(session, bank.south_customer, due_at=past, status="in_progress")
     resolved = records.case(session, bank.boris_customer, due_at=past, status="resolved")
     on_time = records.case(session, bank.boris_customer, due_at=future)
-    imported = records.case(session, bank.boris_customer)  # no due time: no SLA
+    # imported, no due time: the SLA of the customer's tier from its opening (gold: 4 h)
+    records.score(session, bank.boris_customer, SCORED_ON + timedelta(days=1), tier="gold")
+    imported_late = records.case(session, bank.boris_customer, opened_at=now - timedelta(hours=5))
+    imported = records.case(session, bank.boris_customer, opened_at=now - timedelta(hours=3))
+    imported_resolved = records.case(session, bank.boris_customer, status="resolved")
     south_manager = records.user(session, "branch_manager", branch=bank.south)
     session.commit()
 
-    report = service.escalate(session, system_principal("cases escalate"), now)
+    settings = Settings()
+    report = service.escalate(session, settings, system_principal("cases escalate"), now)
     session.commit()
-    assert sorted(report.case_ids) == sorted([late_north.id, late_south.id])
+    assert report.due_times_set == 2
+    assert sorted(report.case_ids) == sorted([late_north.id, late_south.id, imported_late.id])
+    session.expire_all()
+    timed = session.get(Case, imported.id)
+    assert timed is not None and (timed.tier_at_opening, timed.sla_hours) == ("gold", 4)
+    assert timed.due_at == now + timedelta(hours=1)
+    kept = session.get(Case, imported_resolved.id)
+    assert kept is not None and kept.due_at is None
     session.expire_all()
     north = session.get(Case, late_north.id)
     south = session.get(Case, late_south.id)
@@ -312,12 +324,14 @@ def test_escalation_marks_breaches_for_the_branch_manager(
     for untouched in (resolved, on_time, imported):
         stored = session.get(Case, untouched.id)
         assert stored is not None and not stored.breached and stored.escalated_at is None
-    assert service.escalate(session, system_principal("cases escalate"), now).escalated == 0
+    again = service.escalate(session, settings, system_principal("cases escalate"), now)
+    assert (again.escalated, again.due_times_set) == (0, 0)
     escalations = _events(session, "escalate", "case")
     assert len(escalations) == 1
 
     listed = client.get("/api/v1/cases?breached=true", headers=login(bank.users["branch_manager"]))
-    assert [item["id"] for item in listed.json()["items"]] == [late_north.id]
+    breached = {item["id"] for item in listed.json()["items"]}
+    assert breached == {late_north.id, imported_late.id}  # both customers of the north branch
     detail = client.get(
         f"/api/v1/cases/{late_north.id}", headers=login(bank.users["branch_manager"])
     ).json()
