@@ -74,6 +74,7 @@ def portfolio(server: Server) -> Iterator[None]:
 
 
 def no_sideways_scrolling(page: Page) -> None:
+    page.wait_for_load_state("load")
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
 
 
@@ -114,6 +115,7 @@ def test_my_day_and_the_portfolio(desk: Watched, server: Server, portfolio: None
     assert len(tiers) >= 8 and set(tiers) == {"Gold"}
     page.get_by_label("Tier").select_option("")
     page.get_by_label("Sort").select_option("-value_at_risk")
+    expect(page).to_have_url(re.compile(r"sort=-value_at_risk"))  # pushed after the swap
     expect(count).to_contain_text("Page 1 of")
     expect(rows).to_have_count(25)
     first_page = rows.locator("td:nth-child(2)").all_inner_texts()
@@ -145,5 +147,6 @@ def test_my_day_and_the_portfolio_on_a_phone(
     phone.shot("customers")
     page.get_by_role("button", name="简体中文").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("客户")
+    page.wait_for_load_state("load")  # the styles too, before measuring
     no_sideways_scrolling(page)
     phone.shot("customers-zh")
