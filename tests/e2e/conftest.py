@@ -133,10 +133,12 @@ class Watched:
             self.errors.append(f"console: {message.text} at {message.location.get('url')}")
 
     def shot(self, label: str) -> Path:
-        """A full-page screenshot for people to look at (test-artifacts/e2e/)."""
+        """A full-page screenshot for people to look at (test-artifacts/e2e/). caret="initial":
+        hiding the caret leaves an empty style attribute on inputs, which htmx copies into
+        swapped content, where the page's CSP refuses it (a console error)."""
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         path = ARTIFACTS / f"{self.name}-{label}.png"
-        self.page.screenshot(path=path, full_page=True)
+        self.page.screenshot(path=path, full_page=True, caret="initial")
         return path
 
 
