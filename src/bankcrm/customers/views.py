@@ -29,6 +29,7 @@ from bankcrm.security.roles import View
 from bankcrm.security.schemas import BreakGlassIn
 from bankcrm.service_desk import service as service_desk
 from bankcrm.service_desk.schemas import CaseIn
+from bankcrm.web import labels
 from bankcrm.web.deps import CSRF_HEADER, RecordId, SessionDep, SettingsDep
 from bankcrm.web.i18n import N_
 from bankcrm.web.pages import Visitor, check_form, render, visitor
@@ -37,81 +38,19 @@ router = APIRouter(include_in_schema=False)
 
 FormText = Annotated[str, Form()]
 
-# The choices the forms offer (msgids of the catalogue), in the API's own values.
-CHANNELS: dict[str, str] = {
-    "phone": N_("Phone"),
-    "visit": N_("Visit"),
-    "branch": N_("Branch"),
-    "online": N_("Online banking"),
-    "mobile": N_("Mobile banking"),
-    "email": N_("E-mail"),
-    "messaging": N_("Messaging"),
-}
-DIRECTIONS: dict[str, str] = {
-    "outbound": N_("We contacted them"),
-    "inbound": N_("They contacted us"),
-}
-OUTCOMES: dict[str, str] = {
-    "completed": N_("Completed"),
-    "no_answer": N_("No answer"),
-    "follow_up": N_("Follow-up needed"),
-    "product_sold": N_("Product sold"),
-    "offer_declined": N_("Offer declined"),
-    "complaint_raised": N_("Complaint raised"),
-}
-CASE_KINDS: dict[str, str] = {
-    "complaint": N_("Complaint"),
-    "request": N_("Request"),
-    "feedback": N_("Feedback"),
-    "praise": N_("Praise"),
-}
-PRIORITIES: dict[str, str] = {
-    "normal": N_("Normal"),
-    "low": N_("Low"),
-    "high": N_("High"),
-    "urgent": N_("Urgent"),
-}
+# The choices the forms offer (msgids of the catalogue, web/labels.py), in the API's own
+# values; the first is the form's default.
 TASK_KINDS: dict[str, str] = {
-    "manual": N_("Other"),
-    "follow_up": N_("Follow-up"),
-    "review": N_("Review"),
-    "offer": N_("Offer"),
-    "retention_call": N_("Retention call"),
-    "kyc_refresh": N_("KYC refresh"),
-}
-RELATIONSHIPS: dict[str, str] = {
-    "household": N_("Household"),
-    "spouse": N_("Spouse"),
-    "guarantor": N_("Guarantor"),
-    "parent_company": N_("Parent company"),
-    "subsidiary": N_("Subsidiary"),
-    "shareholder": N_("Shareholder"),
-    "director": N_("Director"),
-}
-TIERS: dict[str, str] = {
-    "gold": N_("Gold"),
-    "growth": N_("Growth"),
-    "general": N_("General"),
-    "unprofitable": N_("Unprofitable"),
-}
-BANDS: dict[str, str] = {
-    "top": N_("Top"),
-    "important": N_("Important"),
-    "core": N_("Core"),
-    "mass": N_("Mass"),
+    "manual": N_("Other"),  # on a form, "other than the kinds below"
+    **{k: labels.TASK_KINDS[k] for k in ("follow_up", "review", "offer", "retention_call")},
+    "kyc_refresh": labels.TASK_KINDS["kyc_refresh"],
 }
 STATUSES: dict[str, str] = {
-    "active": N_("Active"),
-    "dormant": N_("Dormant"),
-    "closed": N_("Closed"),
-    "deceased": N_("Deceased"),
-    "open": N_("Open"),
-    "in_progress": N_("In progress"),
-    "resolved": N_("Resolved"),
+    **labels.CUSTOMER_STATUSES,
+    **labels.CASE_STATUSES,
+    **labels.CUSTOMER_KINDS,
     "done": N_("Done"),
     "cancelled": N_("Cancelled"),
-    "individual": N_("Individual"),
-    "corporate": N_("Corporate"),
     "interaction": N_("Contact"),
     "case": N_("Case"),
     "credit": N_("Credit"),
@@ -120,23 +59,23 @@ STATUSES: dict[str, str] = {
 # Any code the page shows -> its words (a code without an entry is shown as it is).
 TERMS: dict[str, str] = {
     **STATUSES,
-    **BANDS,
-    **TIERS,
-    **RELATIONSHIPS,
-    **CASE_KINDS,
-    **OUTCOMES,
-    **CHANNELS,
-    **PRIORITIES,
+    **labels.BANDS,
+    **labels.TIERS,
+    **labels.RELATIONSHIPS,
+    **labels.CASE_KINDS,
+    **labels.OUTCOMES,
+    **labels.CHANNELS,
+    **labels.PRIORITIES,
     **TASK_KINDS,
 }
 CHOICES: dict[str, dict[str, str]] = {
-    "channels": CHANNELS,
-    "directions": DIRECTIONS,
-    "outcomes": OUTCOMES,
-    "case_kinds": CASE_KINDS,
-    "priorities": PRIORITIES,
+    "channels": labels.CHANNELS,
+    "directions": labels.DIRECTIONS,
+    "outcomes": labels.OUTCOMES,
+    "case_kinds": labels.CASE_KINDS,
+    "priorities": labels.PRIORITIES,
     "task_kinds": TASK_KINDS,
-    "relationship_kinds": RELATIONSHIPS,
+    "relationship_kinds": labels.RELATIONSHIPS,
 }
 
 # Field errors in words (msgids), by pydantic's error type.

@@ -56,6 +56,43 @@ CUSTOMER_KINDS: dict[str, str] = {
     "corporate": N_("Corporate"),
 }
 
+CHANNELS: dict[str, str] = {
+    "phone": N_("Phone"),
+    "visit": N_("Visit"),
+    "branch": N_("Branch"),
+    "online": N_("Online banking"),
+    "mobile": N_("Mobile banking"),
+    "email": N_("E-mail"),
+    "messaging": N_("Messaging"),
+}
+DIRECTIONS: dict[str, str] = {
+    "outbound": N_("We contacted them"),
+    "inbound": N_("They contacted us"),
+}
+OUTCOMES: dict[str, str] = {
+    "completed": N_("Completed"),
+    "no_answer": N_("No answer"),
+    "follow_up": N_("Follow-up needed"),
+    "product_sold": N_("Product sold"),
+    "offer_declined": N_("Offer declined"),
+    "complaint_raised": N_("Complaint raised"),
+}
+PRIORITIES: dict[str, str] = {
+    "normal": N_("Normal"),
+    "low": N_("Low"),
+    "high": N_("High"),
+    "urgent": N_("Urgent"),
+}
+RELATIONSHIPS: dict[str, str] = {
+    "household": N_("Household"),
+    "spouse": N_("Spouse"),
+    "guarantor": N_("Guarantor"),
+    "parent_company": N_("Parent company"),
+    "subsidiary": N_("Subsidiary"),
+    "shareholder": N_("Shareholder"),
+    "director": N_("Director"),
+}
+
 
 def label(table: dict[str, str], code: str | None) -> str:
     """The catalogue message of a code, or the code itself when the table lacks it."""
