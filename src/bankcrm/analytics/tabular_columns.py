@@ -42,6 +42,7 @@ def as_table(X: Any) -> pa.Table:
     elif isinstance(X, pa.RecordBatch):
         table = pa.Table.from_batches([X])
     elif type(X).__module__.split(".")[0] == "pandas":
+        _refuse_repeated([str(name) for name in X.columns])  # Arrow says it as a ValueError
         try:
             table = pa.Table.from_pandas(X, preserve_index=False)
         except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
@@ -53,11 +54,14 @@ def as_table(X: Any) -> pa.Table:
             raise UserError(f"cannot use the columns: {exc}") from exc
     else:
         raise TypeError(f"expected a pyarrow Table, pandas DataFrame or mapping, not {type(X)}")
-    names = table.column_names
+    _refuse_repeated(table.column_names)
+    return table
+
+
+def _refuse_repeated(names: list[str]) -> None:
     if len(set(names)) != len(names):
         repeated = sorted({n for n in names if names.count(n) > 1})
         raise UserError(f"repeated column names: {', '.join(repeated)}")
-    return table
 
 
 def value_type(t: pa.DataType) -> pa.DataType:
