@@ -6,6 +6,7 @@ import json
 import os
 import sys
 import tempfile
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -26,6 +27,7 @@ from rich.table import Table
 from bankcrm.analytics.commands import model_app
 from bankcrm.config import Settings, get_settings
 from bankcrm.ingest.service import ImportReport, run_import
+from bankcrm.interactions.commands import generate as generate_tasks_command
 from bankcrm.interactions.commands import tasks_app
 from bankcrm.kit import migrate
 from bankcrm.kit.errors import UserError
@@ -355,7 +357,6 @@ def score(
     ] = None,
 ) -> None:
     """Score every customer: value, tiers, lifetime value, churn risk; results into the DB."""
-    from datetime import date
 
     from bankcrm.analytics.pipeline import run_scoring
     from bankcrm.analytics.policy import load_policy
@@ -396,17 +397,82 @@ def score(
 def run(
     customers: Annotated[int, typer.Option(min=1, help="Size of the demo bank.")] = 5_000,
     seed: Annotated[int, typer.Option(help="Seed of the demo bank.")] = 42,
+    serve_app: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="End by serving the workbench.")
+    ] = True,
+    host: Annotated[str, typer.Option(help="Address to serve on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to serve on.")] = 8000,
 ) -> None:
-    """The main job on the embedded default: generate a demo bank once, import and score it."""
+    """The main job on the embedded default: generate, import and score a demo bank on the
+    first run (reused later), create one demo login per role, then serve the workbench."""
     settings = _settings()
-    extract = settings.lake_dir.parent / "extract"
-    if (extract / "customers.csv").is_file():
-        console.print(f"reusing the demo extract in {extract}")
+    if _scored(settings):
+        console.print(
+            f"reusing the scored demo bank in {settings.lake_dir.parent} "
+            "(delete that folder to start over)"
+        )
     else:
-        generate(customers=customers, seed=seed, out=extract)
-    import_(extract, "extract")
-    status(as_json=False)
-    score(as_of=None, churn_model=None)
+        extract = settings.lake_dir.parent / "extract"
+        if (extract / "customers.csv").is_file():
+            console.print(f"reusing the demo extract in {extract}")
+        else:
+            generate(customers=customers, seed=seed, out=extract)
+        import_(extract, "extract")
+        status(as_json=False)
+        last_day = _last_lake_day(settings)
+        # Two scoring dates a month apart: tier moves and "its change" have a before.
+        score(as_of=(last_day - timedelta(days=30)).isoformat(), churn_model=None)
+        score(as_of=last_day.isoformat(), churn_model=None)
+        generate_tasks_command(as_of=last_day.isoformat())
+    _print_demo_logins(settings, host, port)
+    if serve_app:
+        serve(host=host, port=port, workers=1)
+
+
+def _scored(settings: Settings) -> bool:
+    """Has this database been scored already (a later `make run` reuses it)?"""
+    from bankcrm.analytics.score_repository import latest_run
+
+    runtime = _runtime(settings)
+    try:
+        with runtime.sessions() as session:
+            return latest_run(session) is not None
+    finally:
+        runtime.engine.dispose()
+
+
+def _last_lake_day(settings: Settings) -> date:
+    from bankcrm.lake.repository import totals
+
+    runtime = _runtime(settings)
+    try:
+        with runtime.sessions() as session:
+            last_day = totals(session, "transactions")[3]
+    finally:
+        runtime.engine.dispose()
+    return last_day if isinstance(last_day, date) else date.today()
+
+
+def _print_demo_logins(settings: Settings, host: str, port: int) -> None:
+    from bankcrm.security.demo import LOGINS_FILE, ensure_demo_logins
+
+    folder = settings.lake_dir.parent
+    runtime = _runtime(settings)
+    try:
+        with runtime.sessions() as session:
+            logins = ensure_demo_logins(session, folder)
+            session.commit()
+    finally:
+        runtime.engine.dispose()
+    table = Table(title=f"Demo logins: http://{host}:{port}/login")
+    table.add_column("role")
+    table.add_column("username")
+    table.add_column("password")
+    for login in logins:
+        password = login.password or f"unknown: {LOGINS_FILE} was removed"
+        table.add_row(login.role.value, login.username, password)
+    console.print(table)
+    console.print(f"(kept in {folder / LOGINS_FILE}, readable by you only)")
 
 
 @app.command()

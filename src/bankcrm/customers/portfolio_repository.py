@@ -12,7 +12,7 @@ from bankcrm.analytics.models import CustomerScore, ScoreRun
 from bankcrm.customers.models import Customer
 from bankcrm.customers.repository import scope_clause
 from bankcrm.security.scope import ScopeFilter
-from bankcrm.staff.models import Branch
+from bankcrm.staff.models import Branch, Staff
 
 
 def score_dates(session: Session, count: int) -> list[date]:
@@ -39,3 +39,19 @@ def branches(session: Session) -> list[tuple[int, str]]:
     """Every branch, by name: the choices of the customer list's branch filter."""
     rows = session.execute(select(Branch.id, Branch.name).order_by(Branch.name, Branch.id)).all()
     return [(branch_id, name) for branch_id, name in rows]
+
+
+def largest_portfolio(session: Session) -> tuple[str, str] | None:
+    """(staff code, branch code) of the manager with the most active customers: the demo
+    logins sign in as a manager whose day is full, at that manager's branch."""
+    customers = func.count(Customer.id)
+    row = session.execute(
+        select(Staff.staff_code, Branch.branch_code)
+        .join(Customer, Customer.manager_id == Staff.id)
+        .join(Branch, Branch.id == Staff.branch_id)
+        .where(Customer.status == "active")
+        .group_by(Staff.id, Staff.staff_code, Branch.branch_code)
+        .order_by(customers.desc(), Staff.id)
+        .limit(1)
+    ).first()
+    return (row[0], row[1]) if row is not None else None
