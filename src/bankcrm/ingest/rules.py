@@ -10,8 +10,11 @@ import pyarrow.compute as pc
 
 from bankcrm.ingest.columnar import Mask, as_mask
 from bankcrm.ingest.spec import LOAN_CATEGORIES
-from bankcrm.interactions.service import EVENT_PREFIX, MANUAL_PREFIX
-from bankcrm.service_desk.repository import CASE_NO_PREFIX
+from bankcrm.kit.numbering import (
+    CASE_NO_PREFIX,
+    EVENT_INTERACTION_PREFIX,
+    MANUAL_INTERACTION_PREFIX,
+)
 
 RuleCheck = tuple[str, Mask, str]  # (column blamed, rows failing, reason)
 Typed = dict[str, pa.Array]
@@ -61,7 +64,7 @@ def _reserved(ids: pa.Array, prefixes: tuple[str, ...]) -> Mask:
 
 
 def _interactions(typed: Typed, _today: date, _categories: dict[str, str]) -> list[RuleCheck]:
-    prefixes = (MANUAL_PREFIX, EVENT_PREFIX)
+    prefixes = (MANUAL_INTERACTION_PREFIX, EVENT_INTERACTION_PREFIX)
     reserved = _reserved(typed["interaction_id"], prefixes)
     reason = f"starts with {' or '.join(prefixes)}, which bankcrm reserves for its own contacts"
     return [("interaction_id", reserved, reason)]

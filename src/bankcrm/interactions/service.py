@@ -30,6 +30,7 @@ from bankcrm.interactions.schemas import (
 )
 from bankcrm.kit.db import utcnow
 from bankcrm.kit.errors import Conflict, Forbidden, InvalidInput, NotFound
+from bankcrm.kit.numbering import EVENT_INTERACTION_PREFIX, MANUAL_INTERACTION_PREFIX
 from bankcrm.kit.pagination import Page
 from bankcrm.security import audit, break_glass, scope
 from bankcrm.security.principal import Principal
@@ -37,8 +38,6 @@ from bankcrm.security.roles import CustomerScope, View
 from bankcrm.security.service import require_scope
 
 FOLLOW_UP_DAYS = 7  # a next step without a date is due in a week
-MANUAL_PREFIX = "CRM-"  # interaction numbers logged here; imported ones come from the source
-EVENT_PREFIX = "EVT-"  # interaction numbers of channel events
 EVENT_SCOPE = "events:write"
 SHOWN_FIELDS = ("occurred_at", "channel", "direction", "topic", "outcome", "staff")
 
@@ -58,9 +57,9 @@ def _customer_view(session: Session, principal: Principal, customer_id: int) -> 
 
 
 def _source(interaction_no: str) -> Literal["crm", "channel", "import"]:
-    if interaction_no.startswith(MANUAL_PREFIX):
+    if interaction_no.startswith(MANUAL_INTERACTION_PREFIX):
         return "crm"
-    if interaction_no.startswith(EVENT_PREFIX):
+    if interaction_no.startswith(EVENT_INTERACTION_PREFIX):
         return "channel"
     return "import"
 
@@ -142,7 +141,7 @@ def log_interaction(
     today = now.date()
     interaction = _add_interaction(
         session,
-        MANUAL_PREFIX,
+        MANUAL_INTERACTION_PREFIX,
         {
             "customer_id": customer_id,
             "staff_id": principal.staff_id,
@@ -242,7 +241,7 @@ def record_event(session: Session, principal: Principal, event: EventIn) -> tupl
         with session.begin_nested():
             interaction = _add_interaction(
                 session,
-                EVENT_PREFIX,
+                EVENT_INTERACTION_PREFIX,
                 {
                     "customer_id": customer.id,
                     "staff_id": None,

@@ -11,13 +11,13 @@ from sqlalchemy.orm import Session
 from bankcrm.analytics.models import CustomerScore
 from bankcrm.customers.models import Customer
 from bankcrm.customers.repository import scope_clause
+from bankcrm.kit.numbering import CASE_NO_PREFIX
 from bankcrm.security.models import User
 from bankcrm.security.scope import ScopeFilter
 from bankcrm.service_desk.models import Case, CaseSurvey
 from bankcrm.service_desk.schemas import CaseQuery
 
 UNRESOLVED = ("open", "in_progress")
-CASE_NO_PREFIX = "CRM-"
 
 
 def latest_tier(session: Session, customer_id: int) -> str | None:

@@ -1,0 +1,9 @@
+"""How bankcrm numbers the records it makes itself. The import refuses source ids that
+start the same way (ingest/rules.py), so an imported record can never take the number of
+one made here."""
+
+from __future__ import annotations
+
+MANUAL_INTERACTION_PREFIX = "CRM-"  # contacts logged in bankcrm
+EVENT_INTERACTION_PREFIX = "EVT-"  # contacts pushed by channel systems (POST /events)
+CASE_NO_PREFIX = "CRM-"  # cases opened in bankcrm
