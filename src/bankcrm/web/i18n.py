@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -111,7 +111,7 @@ class Formatter:
     zone: ZoneInfo
     region: Locale | None = None  # the browser's variant of the language, for formats
 
-    @property
+    @cached_property
     def locale(self) -> Locale:
         return self.region or Locale.parse(self.code)
 

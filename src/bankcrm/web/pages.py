@@ -79,12 +79,30 @@ def page_csrf(request: Request) -> str:
     return token
 
 
+URL_CACHE_SIZE = 20_000  # paths remembered per app: a page links dozens of them
+
+
+def app_path(request: Request, name: str, **params: object) -> str:
+    """`url_path_for`, remembered: Starlette tries every route in turn for each link, which
+    took a tenth of the customer page's server time (benchmarks/bench_pages.py)."""
+    cache: dict[tuple[str, tuple[tuple[str, str], ...]], str] | None = getattr(
+        request.app.state, "page_paths", None
+    )
+    if cache is None or len(cache) >= URL_CACHE_SIZE:
+        cache = request.app.state.page_paths = {}
+    key = (name, tuple(sorted((k, str(v)) for k, v in params.items())))
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = str(request.app.url_path_for(name, **params))
+    return found
+
+
 def _page_context(request: Request) -> dict[str, Any]:
     fmt = formatter(request)
 
     def url(name: str, **params: str) -> str:
         """A path, not an absolute URL: right behind a proxy that terminates TLS too."""
-        return str(request.app.url_path_for(name, **params))
+        return app_path(request, name, **params)
 
     return {
         "url": url,
