@@ -62,7 +62,9 @@ def _error_page(request: Request, message: str, code: int, principal: Any = None
 def _history(case: CaseOut) -> list[tuple[datetime, str, dict[str, object]]]:
     """What happened to the case, oldest first, from what the service returns."""
     events: list[tuple[datetime, str, dict[str, object]]] = [
-        (case.opened_at, N_("Opened by %(who)s"), {"who": case.opened_by or "—"})
+        (case.opened_at, N_("Opened by %(who)s"), {"who": case.opened_by})
+        if case.opened_by
+        else (case.opened_at, N_("Opened"), {})
     ]
     if case.escalation is not None:
         to = case.escalation.to_username or "—"

@@ -16,7 +16,7 @@
       animation: false,
       tooltip: { trigger: "axis" },
       legend: { top: 0, type: "scroll" },
-      grid: { left: 40, right: 10, top: 40, bottom: 30, containLabel: true },
+      grid: { left: 40, right: 30, top: 40, bottom: 30, containLabel: true },
       xAxis: { type: "category", data: months, boundaryGap: type === "bar" },
       yAxis: { type: "value", minInterval: 1 },
       series: series.map(function (s) {
