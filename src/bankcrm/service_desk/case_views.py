@@ -64,7 +64,7 @@ def _history(case: CaseOut) -> list[tuple[datetime, str, dict[str, object]]]:
     events: list[tuple[datetime, str, dict[str, object]]] = [
         (case.opened_at, N_("Opened by %(who)s"), {"who": case.opened_by})
         if case.opened_by
-        else (case.opened_at, N_("Opened"), {})
+        else (case.opened_at, N_("Case opened"), {})
     ]
     if case.escalation is not None:
         to = case.escalation.to_username or "—"
