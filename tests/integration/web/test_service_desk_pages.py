@@ -217,6 +217,24 @@ def test_queue_past_the_last_page_and_in_chinese(
     assert "服务工单" in chinese
 
 
+def test_queue_pages_keep_the_filters(client: TestClient, bank: Bank, session: Session) -> None:
+    for n in range(27):
+        records.case(
+            session, bank.anna_customer, topic=f"topic {n}", due_at=NOW + timedelta(hours=n)
+        )
+    session.commit()
+    log_in(client, bank.users["account_manager"].username)
+    first = client.get("/cases?kind=complaint").text
+    assert "27 cases · Page 1 of 2" in first
+    assert len(_case_ids(first)) == 25
+    assert 'href="?kind=complaint&amp;page=2"' in first
+    second = client.get(
+        "/cases?kind=complaint&page=2", headers={**HTMX, "HX-Target": "case-results"}
+    ).text
+    assert len(_case_ids(second)) == 2 and "topic 26" in second
+    assert 'href="?kind=complaint&amp;page=1" rel="prev"' in second
+
+
 def test_api_list_filters_by_priority_and_unresolved(
     client: TestClient, bank: Bank, session: Session, login: Login
 ) -> None:
@@ -452,6 +470,23 @@ def test_survey_closes_a_resolved_case_once(
     again = post(csat="1", nps="0")
     assert "This case already has its survey." in again
     assert session.scalars(select(CaseSurvey.csat)).all() == [4]
+
+
+def test_survey_on_a_closed_case_without_one(
+    client: TestClient, bank: Bank, session: Session
+) -> None:
+    case = records.case(
+        session, bank.anna_customer, status="closed", resolution="done", resolved_at=NOW
+    )
+    session.commit()
+    log_in(client, bank.users["account_manager"].username)
+    html = client.get(f"/cases/{case.id}").text
+    assert 'data-testid="form-survey"' in html and 'data-testid="form-work"' not in html
+    assert "Recording the survey closes the case." not in html
+    data = {"csrf_token": _token(html), "version": _version(html, "survey"), "csat": "2"}
+    answer = client.post(f"/cases/{case.id}/survey", data={**data, "nps": "3"})
+    assert "The survey is recorded and the case is closed." in answer.text
+    assert _reload(session, case).satisfaction == 2
 
 
 def test_survey_on_an_open_case_is_too_early(
