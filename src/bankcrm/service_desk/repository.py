@@ -57,6 +57,11 @@ def list_cases(
         where.append(Case.status == query.status)
     if query.kind is not None:
         where.append(Case.kind == query.kind)
+    if query.priority is not None:
+        where.append(Case.priority == query.priority)
+    if query.unresolved is not None:
+        unresolved = Case.status.in_(UNRESOLVED)
+        where.append(unresolved if query.unresolved else ~unresolved)
     if query.breached is not None:
         where.append(Case.breached.is_(query.breached))
     if query.customer_id is not None:
@@ -93,6 +98,17 @@ def update_case(session: Session, case_id: int, version: int, values: dict[str, 
 
 def user(session: Session, user_id: int) -> User | None:
     return session.get(User, user_id)
+
+
+def handlers(session: Session, roles: frozenset[str], limit: int) -> list[tuple[int, str]]:
+    """Active users of the case-handling roles, (id, username) by username."""
+    rows = session.execute(
+        select(User.id, User.username)
+        .where(User.active.is_(True), User.role.in_(sorted(roles)))
+        .order_by(User.username)
+        .limit(limit)
+    ).all()
+    return [(user_id, name) for user_id, name in rows]
 
 
 def usernames(session: Session, ids: set[int]) -> dict[int, str]:

@@ -44,7 +44,9 @@ class CaseQuery(BaseModel):
 
     status: CaseStatus | None = None
     kind: CaseKind | None = None
+    priority: CasePriority | None = None
     breached: bool | None = None
+    unresolved: bool | None = None  # true: open or in progress; false: resolved or closed
     customer_id: int | None = Field(None, ge=1, le=2**31 - 1)
 
 

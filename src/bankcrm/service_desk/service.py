@@ -212,6 +212,16 @@ def get_case(session: Session, principal: Principal, case_id: int) -> CaseOut:
     return _detail(session, case, customer, view)
 
 
+ASSIGNEES_SHOWN = 500  # the most handlers a page offers to assign a case to
+
+
+def assignees(session: Session, principal: Principal) -> dict[int, str]:
+    """Whom a case may be assigned to (user id -> username): the active case handlers,
+    the same users `update_case` accepts as `assignee_id`."""
+    _require_handler(principal)
+    return dict(repository.handlers(session, frozenset(HANDLERS), ASSIGNEES_SHOWN))
+
+
 def update_case(
     session: Session, principal: Principal, case_id: int, change: CaseChange
 ) -> CaseOut:

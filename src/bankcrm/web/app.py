@@ -23,6 +23,7 @@ from bankcrm.marketing.api import router as marketing_router
 from bankcrm.security.api import router as security_router
 from bankcrm.security.views import router as security_pages
 from bankcrm.service_desk.api import router as service_desk_router
+from bankcrm.service_desk.views import router as service_desk_pages
 from bankcrm.staff.api import router as staff_router
 from bankcrm.web import problems
 from bankcrm.web.home.views import router as home_pages
@@ -99,5 +100,6 @@ def create_app(
     app.include_router(my_day_pages)
     app.include_router(customer_list_pages)
     app.include_router(customer_pages)
+    app.include_router(service_desk_pages)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
     return app

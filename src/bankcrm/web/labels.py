@@ -44,6 +44,9 @@ SLA_STATES: dict[str, str] = {
     "breached": N_("SLA breached"),
     "overdue": N_("Past due"),
     "due_soon": N_("Due within 24 hours"),
+    "on_time": N_("On time"),
+    "kept": N_("SLA kept"),
+    "missed": N_("SLA missed"),
 }
 CUSTOMER_STATUSES: dict[str, str] = {
     "active": N_("Active"),
