@@ -48,6 +48,10 @@ WORDS: dict[str, str] = {
 }
 
 
+def _identity(message: str) -> str:
+    return message
+
+
 def _keep(text: str, gettext: Gettext) -> str:
     return text
 
@@ -170,8 +174,10 @@ def translate(text: str, gettext: Gettext, kind: str | None = None) -> str:
 @pass_context
 def analytics_text(context: Context, text: Any, kind: str | None = None) -> str:
     """Jinja filter: `{{ reason | analytics_text }}` in the page's language."""
-    gettext: Callable[..., str] = context["_"]
-    return translate(str(text), gettext, kind) if text else ("" if text is None else str(text))
+    if text is None or text == "":
+        return ""
+    gettext: Gettext = context.get("_") or _identity  # a page without a language: English
+    return translate(str(text), gettext, kind)
 
 
 def messages() -> list[str]:

@@ -143,6 +143,7 @@ def test_the_filter_uses_the_pages_language() -> None:
     page = env.from_string("{{ r | analytics_text('churn') }}|{{ n | analytics_text }}")
     assert page.render(_=ZH, r="aged 45", n=None) == "年龄 45 岁|"
     assert page.render(_=EN, r="aged 45", n="<b>") == "aged 45|&lt;b&gt;"
+    assert page.render(r="aged 45", n="") == "aged 45|"  # no language: as stored
 
 
 def test_generated_messages_module_is_current() -> None:
