@@ -19,7 +19,16 @@ import numpy as np
 import pandas as pd
 
 from bankcrm.analytics.learner import SharedColumns
-from bankcrm.analytics.offer_phrases import phrases
+from bankcrm.analytics.offer_phrases import (
+    A_YEAR,
+    EXPLANATION,
+    EXPLANATION_WHY,
+    MONTHS,
+    PERCENT,
+    REASON_SEPARATOR,
+    UNDER_1_PERCENT,
+    phrases,
+)
 from bankcrm.analytics.propensity import (
     PropensityModels,
     model_frame,
@@ -89,8 +98,8 @@ def rank_offers(
 
 def _percent(p: float) -> str:
     if p < 0.01:
-        return "under 1%"
-    return f"{p:.0%}"
+        return UNDER_1_PERCENT
+    return PERCENT.format(p=p)
 
 
 def _about(amount: float) -> str:
@@ -100,7 +109,7 @@ def _about(amount: float) -> str:
 
 def _months(days: int) -> str:
     months = round(days / 30.4)
-    return "a year" if months == 12 else f"{months} months"
+    return A_YEAR if months == 12 else MONTHS.format(n=months)
 
 
 def explanation(
@@ -113,11 +122,16 @@ def explanation(
 ) -> str:
     """ "Savings Account: 18% likely in 6 months (salary paid in, high balance); worth about
     CZK 1,200 a year"."""
-    why = f" ({', '.join(reasons)})" if reasons else ""
-    return (
-        f"{product}: {_percent(propensity)} likely in {_months(horizon_days)}{why}; "
-        f"worth about {currency} {_about(margin)} a year"
-    )
+    words = {
+        "product": product,
+        "percent": _percent(propensity),
+        "months": _months(horizon_days),
+        "currency": currency,
+        "amount": _about(margin),
+    }
+    if reasons:
+        return EXPLANATION_WHY.format(reasons=REASON_SEPARATOR.join(reasons), **words)
+    return EXPLANATION.format(**words)
 
 
 def explain_offers(

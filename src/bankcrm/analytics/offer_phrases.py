@@ -131,6 +131,23 @@ FEATURE_PHRASES: dict[str, tuple[str, str]] = {
 }
 
 
+# A column without a phrase, high and low; a missing value.
+FALLBACK: tuple[str, str] = ("high {name}", "low {name}")
+UNKNOWN = "unknown"
+
+# The explanation of an offer (`next_best.explanation`), with and without reasons; the
+# propensity and the horizon in words.
+EXPLANATION = "{product}: {percent} likely in {months}; worth about {currency} {amount} a year"
+EXPLANATION_WHY = (
+    "{product}: {percent} likely in {months} ({reasons}); worth about {currency} {amount} a year"
+)
+REASON_SEPARATOR = ", "
+PERCENT = "{p:.0%}"
+UNDER_1_PERCENT = "under 1%"
+MONTHS = "{n} months"
+A_YEAR = "a year"
+
+
 def humanise(column: str) -> str:
     """A readable name for a column without a phrase: "own_tx_3m" -> "own tx 3m"."""
     return column.replace("_", " ").strip()
@@ -139,7 +156,7 @@ def humanise(column: str) -> str:
 def _show(value: object) -> str:
     if isinstance(value, float):
         if math.isnan(value):
-            return "unknown"
+            return UNKNOWN
         return f"{value:,.0f}" if abs(value) >= 10 or value.is_integer() else f"{value:.2f}"
     return str(value)
 
@@ -150,7 +167,8 @@ def phrase(column: str, value: object, reference: float | None = None) -> str:
     Numbers above the reference (or, without one, above zero) read as "high"; text values
     use the phrase with the value itself.
     """
-    high, low = FEATURE_PHRASES.get(column, (f"high {humanise(column)}", f"low {humanise(column)}"))
+    fallback = tuple(t.format(name=humanise(column)) for t in FALLBACK)
+    high, low = FEATURE_PHRASES.get(column, fallback)
     above = True
     if isinstance(value, bool):
         above = value

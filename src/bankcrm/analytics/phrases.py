@@ -70,6 +70,18 @@ PHRASES: dict[str, str] = {
 for _category in PRODUCT_CATEGORIES:
     PHRASES.setdefault(f"has_{_category}", "holds {v:.0f} " + _category.replace("_", " ") + "(s)")
 
+# The phrases `describe` writes around the templates: a feature without data, a feature
+# without a template (or a text value for a number template), a yes/no feature that is no.
+NO_DATA = "{feature}: no data"
+PLAIN = "{feature}: {value}"
+NEGATED = "not: {phrase}"
+# What {t} becomes for a yes/no value.
+YES, NO = "yes", "no"
+
+
+def feature_words(feature: str) -> str:
+    return feature.replace("_", " ")
+
 
 def describe(feature: str, value: Any) -> str:
     """`feature` with the customer's `value`, as a short phrase."""
@@ -77,20 +89,20 @@ def describe(feature: str, value: Any) -> str:
         value = value.item()
     missing = value is None or (isinstance(value, float) and math.isnan(value))
     if missing:
-        return f"{feature.replace('_', ' ')}: no data"
+        return NO_DATA.format(feature=feature_words(feature))
     template = PHRASES.get(feature)
     if template is None:
         shown = f"{value:,.2f}" if isinstance(value, float) else str(value)
-        return f"{feature.replace('_', ' ')}: {shown}"
+        return PLAIN.format(feature=feature_words(feature), value=shown)
     if isinstance(value, bool | str) or not isinstance(value, int | float):
         if "{v" in template:
-            return f"{feature.replace('_', ' ')}: {value}"
+            return PLAIN.format(feature=feature_words(feature), value=value)
         if "{t}" not in template:  # a yes/no feature: the phrase itself when true
-            return template if value else f"not: {template}"
-        return template.format(t="yes" if value is True else "no" if value is False else value)
+            return template if value else NEGATED.format(phrase=template)
+        return template.format(t=YES if value is True else NO if value is False else value)
     number = float(value)
     if "{t}" in template:
-        return template.format(t="yes" if number else "no")
+        return template.format(t=YES if number else NO)
     if "{v" not in template and "{y" not in template:
-        return template if number else f"not: {template}"
+        return template if number else NEGATED.format(phrase=template)
     return template.format(v=number, y=number / 365.25)

@@ -45,9 +45,30 @@ class Pareto:
     curve: list[tuple[float, float]]  # (share of customers, cumulative share of contribution)
 
 
+# Why a customer is in a tier; the amounts are written by `_money` ("CZK 1,234").
+TIER_REASONS: dict[str, str] = {
+    "gold": (
+        "Contribution {contribution} over 12 months: among the {customer_share:.1%} of "
+        "customers who produce {profit_share:.0%} of the bank's profit."
+    ),
+    "growth": (
+        "Forward value {forward} a year is well above today's contribution of "
+        "{contribution}: worth developing."
+    ),
+    "general": (
+        "Positive contribution {contribution} over 12 months, below the gold line of {threshold}."
+    ),
+    "unprofitable": (
+        "Contribution {contribution} over 12 months and forward value {forward} a year: "
+        "no growth case."
+    ),
+}
+MONEY = "{sign}{currency} {amount:,.0f}"
+MONEY_FIELDS = ("contribution", "forward", "threshold")  # the fields written by `_money`
+
+
 def _money(value: float, currency: str) -> str:
-    sign = "-" if value < 0 else ""
-    return f"{sign}{currency} {abs(value):,.0f}"
+    return MONEY.format(sign="-" if value < 0 else "", currency=currency, amount=abs(value))
 
 
 def assign_tiers(
@@ -84,29 +105,18 @@ def assign_tiers(
 
     gold_share = gold_count / n if n else 0.0
     reasons = []
+    threshold_words = _money(threshold, currency)
     for i in range(n):
         c, f = float(contribution[i]), float(forward_value[i])
-        if gold[i]:
-            reasons.append(
-                f"Contribution {_money(c, currency)} over 12 months: among the "
-                f"{gold_share:.1%} of customers who produce "
-                f"{policy.gold_share_of_profit:.0%} of the bank's profit."
-            )
-        elif growth[i]:
-            reasons.append(
-                f"Forward value {_money(f, currency)} a year is well above today's "
-                f"contribution of {_money(c, currency)}: worth developing."
-            )
-        elif general[i]:
-            reasons.append(
-                f"Positive contribution {_money(c, currency)} over 12 months, below the gold "
-                f"line of {_money(threshold, currency)}."
-            )
-        else:
-            reasons.append(
-                f"Contribution {_money(c, currency)} over 12 months and forward value "
-                f"{_money(f, currency)} a year: no growth case."
-            )
+        words = {
+            "contribution": _money(c, currency),
+            "forward": _money(f, currency),
+            "threshold": threshold_words,
+            "customer_share": gold_share,
+            "profit_share": policy.gold_share_of_profit,
+        }
+        which = "gold" if gold[i] else "growth" if growth[i] else "general" if general[i] else None
+        reasons.append(TIER_REASONS[which or "unprofitable"].format(**words))
     return TierResult(tier, band, reasons, threshold, gold_share)
 
 

@@ -37,6 +37,33 @@ from bankcrm.security.principal import Principal, system_principal
 
 REASON_LENGTH = 500
 CADENCE_WORDS = {30: "monthly", 91: "quarterly", 182: "half-yearly", 365: "yearly"}
+EVERY_DAYS = "every {days} days"  # a cadence without a word
+# The reasons of generated tasks (the pages translate them by these templates); {signs}
+# are churn reasons, {explanation} an offer's explanation, {cadence} capitalised.
+TASK_REASONS: dict[str, str] = {
+    "retention": (
+        "Call to keep this {tier} customer: {churn:.0%} risk of leaving puts "
+        "{at_risk} of their {clv} lifetime value at risk."
+    ),
+    "retention_signs": (
+        "Call to keep this {tier} customer: {churn:.0%} risk of leaving puts "
+        "{at_risk} of their {clv} lifetime value at risk. Signs: {signs}."
+    ),
+    "offer": "Offer {product} (expected value {value}): {explanation}.",
+    "review_first": "{cadence} review of a {tier} customer: no personal contact on record.",
+    "review": (
+        "{cadence} review of a {tier} customer: last personal contact on {last} ({days} days ago)."
+    ),
+    "kyc_overdue": (
+        "KYC review overdue since {due} ({days} days): confirm identity documents, "
+        "address and risk data."
+    ),
+    "kyc_due": (
+        "KYC review due on {due} (in {days} days): confirm identity documents, "
+        "address and risk data."
+    ),
+}
+SIGN_SEPARATOR = "; "
 
 
 class TaskPolicy(BaseModel):
@@ -98,39 +125,41 @@ def _retention_reason(tier: str, var: float, churn: float, clv: float, reasons: 
         signs = [str(r) for r in json.loads(reasons or "[]")]
     except ValueError:
         signs = []
-    why = f" Signs: {'; '.join(signs)}." if signs else ""
-    return _clip(
-        f"Call to keep this {tier} customer: {churn:.0%} risk of leaving puts "
-        f"{_money(var)} of their {_money(clv)} lifetime value at risk.{why}"
-    )
+    words = {"tier": tier, "churn": churn, "at_risk": _money(var), "clv": _money(clv)}
+    if signs:
+        return _clip(
+            TASK_REASONS["retention_signs"].format(signs=SIGN_SEPARATOR.join(signs), **words)
+        )
+    return _clip(TASK_REASONS["retention"].format(**words))
 
 
 def _offer_reason(product: str, expected_value: float, explanation: str) -> str:
     return _clip(
-        f"Offer {product} (expected value {_money(expected_value)}): {explanation.rstrip('.')}."
+        TASK_REASONS["offer"].format(
+            product=product, value=_money(expected_value), explanation=explanation.rstrip(".")
+        )
     )
 
 
 def _review_reason(tier: str, every: int, last: date | None, as_of: date) -> str:
-    cadence = CADENCE_WORDS.get(every, f"every {every} days")
+    cadence = CADENCE_WORDS.get(every) or EVERY_DAYS.format(days=every)
     if last is None:
-        return _clip(
-            f"{cadence.capitalize()} review of a {tier} customer: no personal contact on record."
-        )
+        return _clip(TASK_REASONS["review_first"].format(cadence=cadence.capitalize(), tier=tier))
     return _clip(
-        f"{cadence.capitalize()} review of a {tier} customer: last personal contact on "
-        f"{last.isoformat()} ({(as_of - last).days} days ago)."
+        TASK_REASONS["review"].format(
+            cadence=cadence.capitalize(),
+            tier=tier,
+            last=last.isoformat(),
+            days=(as_of - last).days,
+        )
     )
 
 
 def _kyc_reason(due: date, as_of: date) -> str:
     days = (due - as_of).days
-    when = (
-        f"overdue since {due.isoformat()} ({-days} days)"
-        if days < 0
-        else f"due on {due.isoformat()} (in {days} days)"
-    )
-    return _clip(f"KYC review {when}: confirm identity documents, address and risk data.")
+    if days < 0:
+        return _clip(TASK_REASONS["kyc_overdue"].format(due=due.isoformat(), days=-days))
+    return _clip(TASK_REASONS["kyc_due"].format(due=due.isoformat(), days=days))
 
 
 def _day(value: Any) -> date | None:

@@ -27,6 +27,7 @@ from bankcrm.kit.errors import Forbidden
 from bankcrm.security.principal import Principal
 from bankcrm.security.roles import Role
 from bankcrm.web import i18n
+from bankcrm.web.analytics_words import analytics_text
 from bankcrm.web.deps import browser_session, check_csrf
 from bankcrm.web.i18n import N_
 
@@ -116,6 +117,8 @@ def _page_context(request: Request) -> dict[str, Any]:
 
 
 templates = Jinja2Templates(directory=WEB / "templates", context_processors=[_page_context])
+# The analytics engine's English texts in the page's language: {{ text | analytics_text }}.
+templates.env.filters["analytics_text"] = analytics_text
 
 
 def set_cookie(request: Request, response: Response, name: str, value: str, age: int) -> None:

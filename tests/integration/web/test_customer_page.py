@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 (the Chinese texts use full-width punctuation)
 """The customer 360 page: what each role sees, break-glass, and the three htmx forms
 (log a contact, open a case, create a task) with their errors and CSRF check."""
 
@@ -10,13 +11,21 @@ from decimal import Decimal
 from html import unescape
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bankcrm.analytics import offer_phrases
+from bankcrm.analytics.models import CustomerScore
+from bankcrm.analytics.next_best import explanation
+from bankcrm.analytics.phrases import describe
+from bankcrm.analytics.policy import Tiering
+from bankcrm.analytics.tiers import assign_tiers
 from bankcrm.config import Settings
+from bankcrm.interactions.generator import _retention_reason
 from bankcrm.interactions.models import Interaction, Task
 from bankcrm.lake.repository import add_files
 from bankcrm.lake.staging import StagedFile
@@ -336,3 +345,54 @@ def test_forms_for_a_customer_out_of_scope_are_not_found(
     )
     assert answer.status_code == 404
     assert _count(session, Case) == 0
+
+
+def _engine_words(session: Session, bank: Bank) -> dict[str, str]:
+    """The anna customer's score, tier change, offer and retention task with the texts
+    the analytics engine writes (made by its own functions)."""
+    customer = bank.anna_customer
+    churn = [describe("closed_3m", 2), describe("balance_trend_3m", 0.45)]
+    tier = assign_tiers(np.array([5000.0, 10.0]), np.array([0.0, 0.0]), Tiering()).reason[1]
+    loan = records.product(session, "mortgage")
+    why = offer_phrases.phrases(["has_mortgage", "region"], {"region": "Praha, 1"}, {})
+    offer = explanation(loan.name, 0.18, why, 1234.0, 182, "CZK")
+    score = session.scalars(select(CustomerScore).where(CustomerScore.customer_id == customer.id))
+    first = score.one()
+    first.churn_reasons, first.tier_reason = json.dumps(churn), tier
+    records.tier_change(session, customer, SCORED_ON, reason=tier)
+    records.offer(session, customer, loan, SCORED_ON, explanation=offer)
+    task = _retention_reason("general", 500.0, 0.1, 5000.0, json.dumps(churn))
+    records.task(session, customer, kind="retention_call", reason=task)
+    session.commit()
+    return {"churn": churn[1], "tier": tier, "offer": offer, "task": task}
+
+
+def test_analytics_texts_in_chinese(client: TestClient, bank: Bank, session: Session) -> None:
+    texts = _engine_words(session, bank)
+    log_in(client, bank.users["account_manager"].username)
+    client.cookies.set("bankcrm_lang", "zh_Hans")
+    html = unescape(client.get(f"/customers/{bank.anna_customer.id}").text)
+    for english in texts.values():
+        assert english not in html, english
+    for chinese in (
+        "近 3 个月关闭了 2 个产品",  # churn reasons
+        "存款余额为 3 个月前的 45%",
+        "12 个月正贡献 CZK 10，低于黄金客户门槛 CZK 5,000。",  # tier reason and history
+        "6 个月内办理的可能性为 18%（持有住房按揭贷款、居住或经营于 Praha, 1）",
+        "每年价值约 CZK 1,200",
+        "致电挽留这位普通客户：流失概率 10%",  # the task under open work
+    ):
+        assert chinese in html, chinese
+    assert html.count("低于黄金客户门槛") == 2  # the score and the tier history
+
+
+def test_analytics_texts_in_english_are_as_stored(
+    client: TestClient, bank: Bank, session: Session
+) -> None:
+    texts = _engine_words(session, bank)
+    log_in(client, bank.users["account_manager"].username)
+    html = unescape(client.get(f"/customers/{bank.anna_customer.id}").text)
+    for english in texts.values():
+        assert english in html, english
+    assert "closed 2 product(s) in the last 3 months" in html
+    assert "近 3 个月" not in html

@@ -1,15 +1,21 @@
+# ruff: noqa: RUF001 (the Chinese texts use full-width punctuation)
 """The "My day" page (/worklist) and the customer list (/customers): who sees what, masking,
 the task actions with their CSRF check, htmx partials and bad query parameters."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, date, datetime, timedelta
+from html import unescape
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from bankcrm.analytics.next_best import explanation
+from bankcrm.analytics.phrases import describe
+from bankcrm.interactions.generator import _offer_reason, _retention_reason, _review_reason
 from bankcrm.interactions.models import Task
 from tests import records
 from tests.integration.web.conftest import SCORED_ON, Bank
@@ -346,3 +352,52 @@ def test_customer_list_in_chinese(client: TestClient, bank: Bank) -> None:
     page = client.get("/customers")
     assert page.status_code == 200
     assert '<html lang="zh-Hans">' in page.text
+
+
+def _engine_tasks(session: Session, bank: Bank) -> dict[str, str]:
+    """Anna's tasks with reasons as `tasks generate` writes them (its own functions)."""
+    churn = json.dumps([describe("days_since_own_tx", 60), describe("has_manager", 0)])
+    reasons = {
+        "retention": _retention_reason("gold", 1234.0, 0.4, 9876.0, churn),
+        "offer": _offer_reason(
+            "Savings Account",
+            345.0,
+            explanation("Savings Account", 0.005, [], 1234.0, 365, "CZK"),
+        ),
+        "review": _review_reason("growth", 91, TODAY - timedelta(days=80), TODAY),
+    }
+    for value, (kind, reason) in enumerate(reasons.items()):
+        records.task(session, bank.anna_customer, kind=kind, reason=reason, value_at_risk=value)
+    records.task(session, bank.anna_customer, reason="Ring about the card: she asked")
+    session.commit()
+    return reasons
+
+
+def test_my_day_reasons_in_chinese(client: TestClient, bank: Bank, session: Session) -> None:
+    reasons = _engine_tasks(session, bank)
+    log_in(client, bank.users["account_manager"].username)
+    client.cookies.set("bankcrm_lang", "zh_Hans")
+    html = unescape(client.get("/worklist").text)
+    shown = re.findall(r'data-testid="reason">(.*?)</p>', html, re.S)
+    for english in reasons.values():
+        assert english not in shown
+    for chinese in (
+        "致电挽留这位黄金客户：流失概率 40%，其终身价值 9,876 中有 1,234 面临风险。"
+        "流失迹象：已 60 天无主动交易；有专属客户经理：否。",
+        "推荐 Savings Account（期望价值 345）：Savings Account：一年内办理的可能性为 "
+        "不到 1%；每年价值约 CZK 1,200。",
+        "成长客户每季度定期回访：上次当面联系为 "
+        f"{(TODAY - timedelta(days=80)).isoformat()}（80 天前）。",
+        "Ring about the card: she asked",  # a manager's own words stay as typed
+    ):
+        assert chinese in shown, chinese
+
+
+def test_my_day_reasons_in_english_are_as_stored(
+    client: TestClient, bank: Bank, session: Session
+) -> None:
+    reasons = _engine_tasks(session, bank)
+    log_in(client, bank.users["account_manager"].username)
+    html = unescape(client.get("/worklist").text)
+    shown = re.findall(r'data-testid="reason">(.*?)</p>', html, re.S)
+    assert set(shown) == {*reasons.values(), "Ring about the card: she asked"}
