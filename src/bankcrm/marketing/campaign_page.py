@@ -1,4 +1,4 @@
-"""The campaign page (/campaigns/{id}): its definition, its results (ECharts funnel), and for
+"""The campaign page (/campaigns/{id}): its definition, its results (an ECharts bar chart), and for
 the roles that run campaigns the target list (paged, masked per role, the consent
 exclusions stated), the button that builds it and each member's outcome buttons.
 
@@ -70,7 +70,7 @@ def _id(raw: str) -> int | None:
 
 
 def _chart(request: Request, results: Results) -> dict[str, Any]:
-    """What campaigns.js draws: the funnel's stages in the page's language."""
+    """What campaigns.js draws: the stages in the page's language."""
     gettext = formatter(request).gettext
     return {
         "stages": [
@@ -124,6 +124,7 @@ def campaign_page(campaign_id: str, request: Request, session: SessionDep) -> Re
     context = {
         **common,
         "campaign": campaign,
+        "built": campaign.targeted_at is not None,
         "state": state(
             campaign.targeted_at is not None, campaign.starts_on, campaign.ends_on, today
         ),
@@ -223,6 +224,7 @@ def campaign_outcome(
     context = {
         **_common(request, principal, campaign),
         "member": member,
+        "built": True,
         "problem": problem,
         "results": results,
         "chart": _chart(request, results),

@@ -196,3 +196,242 @@ def test_live_count_without_the_token_is_refused(client: TestClient, market: Mar
     assert answer.status_code == 403
     assert "The form had expired" in answer.text
     assert client.post("/segments/count", data={}).status_code == 403
+
+
+def test_new_campaign_form_carries_the_segment_from_the_builder(
+    client: TestClient, market: Market
+) -> None:
+    log_in(client, market.bank.users["product_manager"].username)
+    page = client.get("/campaigns/new?tiers=gold&churn_probability_min=50&holds=mortgage")
+    assert page.status_code == 200
+    html = page.text
+    summary = re.search(r'data-testid="segment-summary">(.*?)</ul>', html, re.S)
+    assert summary is not None
+    assert "Tier: Gold" in summary.group(1) and "Churn risk: 50 % or more" in summary.group(1)
+    assert "Holds: Mortgage" in summary.group(1)
+    hidden = re.search(r'name="segment" value="([^"]*)"', html)
+    assert hidden is not None
+    assert hidden.group(1) == (
+        "{&#34;tiers&#34;:[&#34;gold&#34;],&#34;churn_probability&#34;:{&#34;min&#34;:0.5},"
+        "&#34;holds&#34;:[&#34;mortgage&#34;]}"
+    )
+    assert "Family saver" in html  # the products on offer
+    # the way back to the builder keeps the segment
+    assert "/segments?tiers=gold&amp;holds=mortgage&amp;churn_probability_min=50" in html
+    broken = client.get("/campaigns/new?churn_probability_min=90&churn_probability_max=10")
+    assert "The segment has errors: change it in the segment builder." in broken.text
+    assert 'name="segment" value=""' in broken.text
+
+
+def test_bad_campaign_input_comes_back_next_to_the_fields_and_writes_nothing(
+    client: TestClient, market: Market, session: Session
+) -> None:
+    csrf = log_in(client, market.bank.users["product_manager"].username)
+    base = {
+        "name": "Savings",
+        "product_id": str(market.savings.id),
+        "channel": "phone",
+        "starts_on": "2026-06-01",
+        "ends_on": "2026-06-30",
+        "segment": "{}",
+        "csrf_token": csrf,
+    }
+    for change, field, message in (
+        ({"name": "  "}, "name", "This field is required."),
+        ({"ends_on": "2026-05-01"}, "ends_on", "The campaign cannot end before it starts."),
+        ({"starts_on": "soon"}, "starts_on", "Enter a date."),
+        ({"product_id": "999999"}, "product_id", "This product does not exist."),
+        ({"product_id": "savings"}, "product_id", "Choose one of the options."),
+        ({"channel": "pigeon"}, "channel", "Choose one of the options."),
+        ({"segment": '{"tiers": ["platinum"]}'}, "segment", "The segment has errors"),
+        ({"segment": "not json"}, "segment", "The segment has errors"),
+    ):
+        answer = client.post("/campaigns/new", data={**base, **change}, follow_redirects=False)
+        assert answer.status_code == 200, change
+        assert f'id="campaign-{field}-error" role="alert">{message}' in answer.text, change
+        assert "<!doctype html>" in answer.text  # a plain post: the whole page again
+    htmx = client.post("/campaigns/new", data={**base, "name": ""}, headers={"HX-Request": "true"})
+    assert htmx.text.lstrip().startswith("<form") and 'aria-invalid="true"' in htmx.text
+    assert 'value="2026-06-01"' in htmx.text  # what was typed stays
+    assert _count(session, Campaign) == 0
+    refused = client.post("/campaigns/new", data={**base, "csrf_token": "forged"})
+    assert refused.status_code == 403 and _count(session, Campaign) == 0
+    created = client.post("/campaigns/new", data=base, headers={"HX-Request": "true"})
+    assert created.headers["HX-Redirect"].startswith("/campaigns/")
+    assert _count(session, Campaign) == 1
+
+
+@pytest.mark.parametrize("role", AGGREGATE_ROLES)
+def test_aggregate_roles_may_not_post_campaign_changes(
+    client: TestClient, market: Market, role: str
+) -> None:
+    csrf = log_in(client, market.bank.users["product_manager"].username)
+    campaign_id = _create(client, csrf, market)
+    client.cookies.clear()
+    csrf = log_in(client, market.bank.users[role].username)
+    data = {"name": "x", "product_id": str(market.savings.id), "csrf_token": csrf}
+    assert client.post("/campaigns/new", data=data).status_code == 403
+    build = client.post(f"/campaigns/{campaign_id}/target-list", data={"csrf_token": csrf})
+    assert build.status_code == 403
+    outcome = client.post(
+        f"/campaigns/{campaign_id}/members/1/outcome",
+        data={"outcome": "contacted", "csrf_token": csrf},
+    )
+    assert outcome.status_code == 403
+
+
+def test_product_manager_builds_a_target_list_and_records_outcomes(
+    client: TestClient, market: Market, session: Session
+) -> None:
+    csrf = log_in(client, market.bank.users["product_manager"].username)
+    campaign_id = _create(client, csrf, market)
+    listed = client.get("/campaigns").text
+    assert "Savings for families" in listed and "Draft: no target list yet" in listed
+    assert 'data-testid="new-campaign"' in listed
+    page = client.get(f"/campaigns/{campaign_id}").text
+    assert 'data-testid="no-target-list"' in page and 'data-testid="build"' in page
+    assert "Every customer in scope" in page
+    refused = client.post(f"/campaigns/{campaign_id}/target-list", data={"csrf_token": "x"})
+    assert refused.status_code == 403 and _count(session, CampaignMember) == 0
+    _build(client, csrf, campaign_id)
+    page = client.get(f"/campaigns/{campaign_id}?notice=built").text
+    assert "The target list is built" in page
+    assert "6 customers matched, 4 are targeted." in page
+    assert "1 left out: no marketing consent" in page
+    assert "1 left out: closed or deceased" in page
+    members = re.findall(r'data-member-id="(\d+)"', page)
+    assert len(members) == 4
+    # masked for a product manager: e-mail and phone, never in full
+    gold = market.gold
+    assert gold.customer_no in page and gold.email is not None
+    assert gold.email not in page and "p***@mail.example" in page
+    assert "+420600123456" not in page and "**********456" in page
+    assert market.no_consent.customer_no not in page  # left out: not on the list
+    assert 'id="campaign-results-data"' in page and "Running" in page
+    # outcomes, with htmx: the row and the results come back
+    first = members[0]
+    headers = {"HX-Request": "true", "X-CSRF-Token": csrf}
+    url = f"/campaigns/{campaign_id}/members/{first}/outcome"
+    answer = client.post(url, data={"outcome": "contacted"}, headers=headers)
+    assert answer.status_code == 200
+    row, results = answer.text.split('<section id="campaign-results"', 1)
+    assert row.rstrip().endswith("<template>")  # parsed apart from the table row
+    assert row.lstrip().startswith(f'<tr id="member-{first}"')
+    assert ">Contacted</span>" in row and 'value="contacted"' not in row
+    assert 'hx-swap-oob="true"' in results and 'data-testid="contacted">1<' in results
+    answer = client.post(url, data={"outcome": "accepted"}, headers=headers)
+    assert ">Accepted</span>" in answer.text and "<form" not in answer.text.split("<section")[0]
+    assert 'data-testid="response_rate">100 %<' in answer.text
+    bad = client.post(url, data={"outcome": "contacted"}, headers=headers)
+    assert "This clashes with the outcome recorded meanwhile." in bad.text
+    junk = client.post(url, data={"outcome": "maybe"}, headers=headers)
+    assert "Choose one of the options." in junk.text
+    forged = client.post(url, data={"outcome": "declined", "csrf_token": "forged"})
+    assert forged.status_code == 403
+    plain = client.post(
+        f"/campaigns/{campaign_id}/members/{members[1]}/outcome",
+        data={"outcome": "declined", "csrf_token": csrf},
+        follow_redirects=False,
+    )
+    assert plain.status_code == 303 and plain.headers["location"] == f"/campaigns/{campaign_id}"
+    statuses = session.scalars(
+        select(CampaignMember.status).where(CampaignMember.campaign_id == campaign_id)
+    ).all()
+    assert sorted(statuses) == [
+        "accepted",
+        "declined",
+        "excluded",
+        "excluded",
+        "targeted",
+        "targeted",
+    ]
+    page = client.get(f"/campaigns/{campaign_id}").text
+    assert 'data-testid="build"' not in page  # outcomes are recorded: the list is final
+    rebuild = client.post(
+        f"/campaigns/{campaign_id}/target-list", data={"csrf_token": csrf}, follow_redirects=False
+    )
+    assert rebuild.headers["location"] == f"/campaigns/{campaign_id}?notice=final"
+
+
+def test_outcomes_wait_for_the_campaign_to_start(client: TestClient, market: Market) -> None:
+    csrf = log_in(client, market.bank.users["product_manager"].username)
+    later = (TODAY + timedelta(days=10)).isoformat()
+    campaign_id = _create(client, csrf, market, starts_on=later)
+    _build(client, csrf, campaign_id)
+    page = client.get(f"/campaigns/{campaign_id}").text
+    assert "Planned" in page
+    member = re.findall(r'data-member-id="(\d+)"', page)[0]
+    answer = client.post(
+        f"/campaigns/{campaign_id}/members/{member}/outcome",
+        data={"outcome": "contacted"},
+        headers={"HX-Request": "true", "X-CSRF-Token": csrf},
+    )
+    assert "The campaign has not started yet" in answer.text
+    assert ">Not contacted yet</span>" in answer.text
+
+
+@pytest.mark.parametrize("role", AGGREGATE_ROLES)
+def test_executives_and_analysts_see_results_and_no_customer(
+    client: TestClient, market: Market, session: Session, role: str
+) -> None:
+    csrf = log_in(client, market.bank.users["product_manager"].username)
+    campaign_id = _create(client, csrf, market)
+    _build(client, csrf, campaign_id)
+    client.cookies.clear()
+    log_in(client, market.bank.users[role].username)
+    listed = client.get("/campaigns").text
+    assert "Savings for families" in listed and 'data-testid="new-campaign"' not in listed
+    page = client.get(f"/campaigns/{campaign_id}")
+    assert page.status_code == 200
+    html = page.text
+    assert 'data-testid="targeted">4<' in html
+    assert 'data-testid="aggregates-only"' in html and 'data-testid="build"' not in html
+    for c in session.scalars(select(Customer)):
+        assert c.customer_no not in html and (c.email or "@") not in html
+        assert (c.last_name or "-") not in html
+
+
+def test_branch_manager_runs_a_branch_campaign_in_full(client: TestClient, market: Market) -> None:
+    csrf = log_in(client, market.bank.users["product_manager"].username)
+    bank_wide = _create(client, csrf, market)
+    client.cookies.clear()
+    csrf = log_in(client, market.bank.users["branch_manager"].username)
+    assert client.get(f"/campaigns/{bank_wide}").status_code == 404
+    assert "Savings for families" not in client.get("/campaigns").text
+    local = _create(client, csrf, market, name="North savings")
+    _build(client, csrf, local)
+    page = client.get(f"/campaigns/{local}").text
+    assert "Customers of branch" in page
+    assert "6 customers matched, 3 are targeted." in page
+    # the south customer is not theirs: counted, never named
+    assert "1 left out: outside this campaign" in page
+    assert market.gold.email is not None and market.gold.email in page  # their branch: in full
+    assert market.bank.south_customer.customer_no not in page
+
+
+def test_junk_addresses_are_404_pages_and_bad_pages_are_said(
+    client: TestClient, market: Market
+) -> None:
+    csrf = log_in(client, market.bank.users["product_manager"].username)
+    for path in ("/campaigns/abc", "/campaigns/0", "/campaigns/99999999999", "/campaigns/424242"):
+        page = client.get(path)
+        assert page.status_code == 404, path
+        assert "This campaign does not exist" in page.text
+    outcome = client.post(
+        "/campaigns/424242/members/1/outcome", data={"outcome": "contacted", "csrf_token": csrf}
+    )
+    assert outcome.status_code == 404
+    assert client.post("/campaigns/x/target-list", data={"csrf_token": csrf}).status_code == 404
+    campaign_id = _create(client, csrf, market)
+    _build(client, csrf, campaign_id)
+    other = client.post(
+        f"/campaigns/{campaign_id}/members/999999/outcome",
+        data={"outcome": "contacted", "csrf_token": csrf},
+    )
+    assert other.status_code == 404
+    far = client.get(f"/campaigns/{campaign_id}?page=7")
+    assert far.status_code == 200 and "There is no such page; showing the last one." in far.text
+    assert len(re.findall(r'data-member-id="', far.text)) == 4
+    junk = client.get("/campaigns?page=-3")
+    assert junk.status_code == 200 and 'data-testid="problem"' in junk.text
+    assert client.get("/segments?tiers=%00&age_min=1e999").status_code == 200

@@ -1,5 +1,6 @@
-/* The campaign page: the results funnel (targeted, contacted, accepted, declined). Its data
-   is the page's <script type="application/json" id="campaign-funnel-data"> (no inline
+/* The campaign page: the results as bars (targeted, contacted, accepted, declined): the
+   last two split the answers, so they are not a funnel's narrowing steps. Its data
+   is the page's <script type="application/json" id="campaign-results-data"> (no inline
    script: the Content-Security-Policy forbids it). Drawn again when htmx swaps the results
    in after an outcome is recorded. The chart's box has no id on purpose: htmx would copy
    the style ECharts gives it onto the new box while settling, an inline style the policy
@@ -10,8 +11,8 @@
   var chart = null;
 
   function draw() {
-    var holder = document.querySelector("[data-chart=campaign-funnel]");
-    var source = document.getElementById("campaign-funnel-data");
+    var holder = document.querySelector("[data-chart=campaign-results]");
+    var source = document.getElementById("campaign-results-data");
     if (!holder || !source || typeof echarts === "undefined") {
       return;
     }
@@ -22,25 +23,22 @@
       chart.dispose();
     }
     var data = JSON.parse(source.textContent);
-    var top = data.stages.length ? data.stages[0].value : 0;
+    var colours = ["#1f6feb", "#6f42c1", "#2da44e", "#cf222e"];
     chart = echarts.init(holder, null, { renderer: "canvas" });
     chart.setOption({
       animation: false,
-      tooltip: { trigger: "item", formatter: "{b}: {c}" },
-      color: ["#1f6feb", "#6f42c1", "#2da44e", "#cf222e"],
+      tooltip: { trigger: "axis" },
+      grid: { left: 40, right: 10, top: 30, bottom: 30 },
+      xAxis: { type: "category", data: data.stages.map(function (s) { return s.name; }),
+        axisLabel: { interval: 0 } },
+      yAxis: { type: "value", minInterval: 1 },
       series: [{
-        type: "funnel",
-        left: "10%",
-        right: "10%",
-        top: 10,
-        bottom: 10,
-        min: 0,
-        max: Math.max(top, 1),
-        sort: "none",
-        gap: 2,
-        minSize: "8%",
-        label: { show: true, position: "inside", formatter: "{b}: {c}", color: "#fff" },
-        data: data.stages
+        type: "bar",
+        barMaxWidth: 80,
+        label: { show: true, position: "top" },
+        data: data.stages.map(function (s, i) {
+          return { value: s.value, itemStyle: { color: colours[i % colours.length] } };
+        })
       }]
     });
   }
