@@ -4,6 +4,7 @@ next to their fields, CSRF refusals, masking per role, target lists and outcomes
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 from bankcrm.customers.models import Customer
 from bankcrm.marketing.models import Campaign, CampaignMember
 from bankcrm.products.models import Product
+from bankcrm.security.models import AuditEvent
 from tests import records
 from tests.integration.web.conftest import SCORED_ON, Bank
 from tests.integration.web.test_pages import log_in
@@ -25,6 +27,7 @@ NO_MARKETING_ROLES = ("account_manager", "service_agent", "auditor", "admin")
 AGGREGATE_ROLES = ("executive", "analyst")
 TODAY = date.today()
 OUT_OF_RANGE = "Enter a percentage from 0 to 100."
+COLON = "\uff1a"  # the full-width colon of Chinese text
 
 
 @dataclass
@@ -435,3 +438,52 @@ def test_junk_addresses_are_404_pages_and_bad_pages_are_said(
     junk = client.get("/campaigns?page=-3")
     assert junk.status_code == 200 and 'data-testid="problem"' in junk.text
     assert client.get("/segments?tiers=%00&age_min=1e999").status_code == 200
+
+
+def test_a_long_target_list_is_paged_and_only_the_page_shown_is_audited(
+    client: TestClient, market: Market, session: Session
+) -> None:
+    for _ in range(22):
+        extra = records.customer(session, market.bank.north, market.bank.anna)
+        records.score(session, extra, SCORED_ON)
+    session.commit()
+    csrf = log_in(client, market.bank.users["product_manager"].username)
+    campaign_id = _create(client, csrf, market)
+    _build(client, csrf, campaign_id)  # 26 targeted
+    before = session.scalar(select(func.max(AuditEvent.id))) or 0
+    page = client.get(f"/campaigns/{campaign_id}").text
+    assert "28 customers matched, 26 are targeted." in page
+    assert len(re.findall(r'data-member-id="', page)) == 20 and "Page 1 of 2" in page
+    second = client.get(f"/campaigns/{campaign_id}?page=2").text
+    assert len(re.findall(r'data-member-id="', second)) == 6
+    session.expire_all()
+    reads = session.scalars(
+        select(AuditEvent).where(
+            AuditEvent.id > before,
+            AuditEvent.action == "list",
+            AuditEvent.record_type == "customer",
+        )
+    ).all()
+    assert [len(json.loads(e.record_ids or "[]")) for e in reads] == [20, 6]
+    # the second page's outcome buttons come back to the second page without htmx
+    member = re.findall(r'data-member-id="(\d+)"', second)[0]
+    answer = client.post(
+        f"/campaigns/{campaign_id}/members/{member}/outcome",
+        data={"outcome": "contacted", "page": "2", "csrf_token": csrf},
+        follow_redirects=False,
+    )
+    assert answer.headers["location"] == f"/campaigns/{campaign_id}?page=2"
+
+
+def test_the_pages_speak_chinese(client: TestClient, market: Market) -> None:
+    csrf = log_in(client, market.bank.users["product_manager"].username)
+    campaign_id = _create(client, csrf, market)
+    _build(client, csrf, campaign_id)
+    client.cookies.set("bankcrm_lang", "zh_Hans")
+    segments = client.get("/segments").text
+    assert f"符合条件的客户{COLON}6 位" in segments and "未同意接收营销信息" in segments
+    page = client.get(f"/campaigns/{campaign_id}").text
+    assert "目标客户名单" in page and f"已排除 1 位{COLON}未同意接收营销信息" in page
+    chart = re.search(r'id="campaign-results-data">([^<]*)<', page)
+    assert chart is not None  # the chart's words too
+    assert json.loads(chart.group(1))["stages"][0] == {"name": "目标客户", "value": 4}
