@@ -125,6 +125,19 @@ def preview_counts(
     return int(row[0]), int(row[1]), int(row[2])
 
 
+def preview_split(
+    session: Session, segment: SegmentDefinition, scope: ScopeFilter, today: date
+) -> list[tuple[str | None, str | None, int]]:
+    """(tier, band, count) of the matching customers in scope, by their latest score;
+    (None, None, n) for those without one."""
+    query: Select[Any] = (
+        _matching(session, (CustomerScore.tier, CustomerScore.band, func.count()), segment, today)
+        .where(scope_clause(scope))
+        .group_by(CustomerScore.tier, CustomerScore.band)
+    )
+    return [(r[0], r[1], int(r[2])) for r in session.execute(query)]
+
+
 def matching_customers(
     session: Session, segment: SegmentDefinition, today: date
 ) -> list[tuple[int, str, int, int | None, str, bool]]:
@@ -212,6 +225,40 @@ def members(session: Session, campaign_id: int) -> list[tuple[CampaignMember, Cu
         .order_by(CampaignMember.id)
     ).all()
     return [(m, c) for m, c in rows]
+
+
+def member_counts(session: Session, campaign_id: int) -> dict[tuple[str, str | None], int]:
+    """(status, exclusion reason) -> members of a campaign."""
+    rows = session.execute(
+        select(CampaignMember.status, CampaignMember.exclusion_reason, func.count())
+        .where(CampaignMember.campaign_id == campaign_id)
+        .group_by(CampaignMember.status, CampaignMember.exclusion_reason)
+    ).all()
+    return {(status, reason): int(count) for status, reason, count in rows}
+
+
+def targeted_members(
+    session: Session, campaign_id: int, offset: int, limit: int
+) -> list[tuple[CampaignMember, Customer]]:
+    """One page of the members that were not left out, in the order they were added."""
+    rows = session.execute(
+        select(CampaignMember, Customer)
+        .join(Customer, Customer.id == CampaignMember.customer_id)
+        .where(CampaignMember.campaign_id == campaign_id, CampaignMember.status != "excluded")
+        .order_by(CampaignMember.id)
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    return [(m, c) for m, c in rows]
+
+
+def products_on_offer(session: Session) -> list[Product]:
+    """The active products of the catalogue, by name: what a campaign may offer."""
+    return list(
+        session.scalars(
+            select(Product).where(Product.active.is_(True)).order_by(Product.name, Product.id)
+        )
+    )
 
 
 def member(session: Session, campaign_id: int, member_id: int) -> CampaignMember | None:

@@ -97,6 +97,16 @@ class SegmentPreview(BaseModel):
     reachable: int  # with consent and neither closed nor deceased: the target list's size
 
 
+class SegmentSplit(BaseModel):
+    """A preview's matching customers by their latest tier and value band (the segment
+    builder page shows it; the API's preview stays three counts). Customers without a
+    score are `unscored`."""
+
+    tiers: dict[str, int]
+    bands: dict[str, int]
+    unscored: int
+
+
 class CampaignIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -175,3 +185,17 @@ class OutcomeIn(BaseModel):
 
     outcome: Outcome
     at: DateTimeIn | None = Field(None, description="when it happened; default: now")
+
+
+class TargetPage(BaseModel):
+    """One page of a target list for the campaign page: the list's counts and the targeted
+    members of this page only (so only they are read and audited)."""
+
+    campaign_id: int
+    built_at: UtcDateTime
+    matched: int
+    targeted: int
+    excluded_counts: dict[ExclusionReason, int]
+    members: list[MemberOut]
+    offset: int
+    limit: int

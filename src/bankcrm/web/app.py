@@ -20,6 +20,7 @@ from bankcrm.interactions.api import router as interactions_router
 from bankcrm.interactions.views import router as my_day_pages
 from bankcrm.kit.runtime import open_runtime
 from bankcrm.marketing.api import router as marketing_router
+from bankcrm.marketing.views import router as marketing_pages
 from bankcrm.security.api import router as security_router
 from bankcrm.security.views import router as security_pages
 from bankcrm.service_desk.api import router as service_desk_router
@@ -101,5 +102,6 @@ def create_app(
     app.include_router(customer_list_pages)
     app.include_router(customer_pages)
     app.include_router(service_desk_pages)
+    app.include_router(marketing_pages)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
     return app

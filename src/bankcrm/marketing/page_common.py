@@ -1,0 +1,126 @@
+"""What the segment and campaign pages share: who is signed in, the error page, the CSRF
+check of their forms, field errors in words and the words for campaign codes."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import Request, status
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from bankcrm.kit.errors import Forbidden
+from bankcrm.marketing.segment_form import CATEGORIES, Errors
+from bankcrm.security.principal import Principal
+from bankcrm.web import labels
+from bankcrm.web.deps import CSRF_HEADER
+from bankcrm.web.i18n import N_
+from bankcrm.web.pages import Visitor, check_form, render, visitor
+
+NOT_ALLOWED = N_("Your role may not use campaigns and segments.")
+NOT_RUNNING = N_("Your role sees campaign results only: it may not change campaigns.")
+NOT_FOUND = N_("This campaign does not exist or is not yours to see.")
+EXPIRED = N_("The form had expired. Reload the page and try again.")
+REQUIRED = N_("This field is required.")
+TOO_LONG = N_("Too long: at most %(max)s characters.")
+NOT_A_CHOICE = N_("Choose one of the options.")
+NOT_A_DATE = N_("Enter a date.")
+INVALID = N_("This value is not accepted.")
+
+CHANNELS: dict[str, str] = {**labels.CHANNELS, "mail": N_("Mail")}
+MEMBER_STATUSES: dict[str, str] = {
+    "targeted": N_("Not contacted yet"),
+    "contacted": N_("Contacted"),
+    "accepted": N_("Accepted"),
+    "declined": N_("Declined"),
+    "excluded": N_("Left out"),
+}
+EXCLUSIONS: dict[str, str] = {
+    "no_consent": N_("%(count)s left out: no marketing consent"),
+    "closed_or_deceased": N_("%(count)s left out: closed or deceased"),
+    "out_of_scope": N_("%(count)s left out: outside this campaign's branch or your scope"),
+}
+# The campaign's state, from its dates and whether its target list is built.
+STATES: dict[str, str] = {
+    "draft": N_("Draft: no target list yet"),
+    "planned": N_("Planned"),
+    "running": N_("Running"),
+    "ended": N_("Ended"),
+}
+TERMS: dict[str, str] = {
+    **labels.TIERS,
+    **labels.BANDS,
+    **labels.CUSTOMER_KINDS,
+    **labels.CUSTOMER_STATUSES,
+    **CATEGORIES,
+}
+
+
+def state(targeted: bool, starts_on: date, ends_on: date, today: date) -> str:
+    if not targeted:
+        return "draft"
+    if today < starts_on:
+        return "planned"
+    return "running" if today <= ends_on else "ended"
+
+
+def page_error(
+    request: Request, message: str, status_code: int, principal: Principal | None = None
+) -> HTMLResponse:
+    return render(
+        request,
+        "error.html",
+        {"message": message, "principal": principal},
+        status_code=status_code,
+    )
+
+
+def signed_in(request: Request, session: Session) -> Visitor | Response:
+    """The visitor, or the way to the login form."""
+    found = visitor(request, session)
+    if found is None:
+        return RedirectResponse(request.app.url_path_for("login"), status.HTTP_303_SEE_OTHER)
+    return found
+
+
+def form_post(request: Request, session: Session, csrf_token: str) -> Visitor | Response:
+    """The CSRF check of a form (the field, or htmx's header): a 403 page when it fails,
+    the login form without a session."""
+    sent = csrf_token or request.headers.get(CSRF_HEADER, "")
+    try:
+        found = check_form(request, session, sent)
+    except Forbidden:
+        return page_error(request, EXPIRED, 403)
+    if found is None:
+        return RedirectResponse(request.app.url_path_for("login"), status.HTTP_303_SEE_OTHER)
+    return found
+
+
+def field_errors(exc: ValidationError) -> Errors:
+    """Pydantic's errors in words, by the form field they concern."""
+    errors: Errors = {}
+    for error in exc.errors():
+        name = str(error["loc"][0]) if error["loc"] else "form"
+        kind = error["type"]
+        context = error.get("ctx", {})
+        if kind == "missing" or (kind == "string_too_short" and context.get("min_length") == 1):
+            found: tuple[str, dict[str, object]] = (REQUIRED, {})
+        elif kind == "string_too_long":
+            found = (TOO_LONG, {"max": context.get("max_length")})
+        elif kind in ("literal_error", "int_parsing", "greater_than_equal", "less_than_equal"):
+            found = (NOT_A_CHOICE, {})
+        elif kind.startswith("date"):
+            found = (NOT_A_DATE, {})
+        else:
+            found = (INVALID, {})
+        errors.setdefault(name, found)
+    return errors
+
+
+def page_number(raw: str | None) -> int | None:
+    """The 1-based page of `?page=`; None when it is not a whole number from 1."""
+    if raw is None or raw.strip() == "":
+        return 1
+    raw = raw.strip()
+    return int(raw) if raw.isdigit() and 1 <= int(raw) <= 100_000 else None
