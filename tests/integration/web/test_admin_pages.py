@@ -18,6 +18,7 @@ from bankcrm.kit.errors import InvalidInput
 from bankcrm.security import users
 from bankcrm.security.models import AuditEvent, BreakGlassGrant, User
 from bankcrm.security.principal import system_principal
+from bankcrm.web import i18n
 from tests import records
 from tests.integration.web.conftest import Bank
 from tests.integration.web.test_pages import form_token, log_in
@@ -471,6 +472,10 @@ def test_a_users_language_follows_them_to_another_browser(
     fresh.cookies.set("bankcrm_lang", "en")
     home = fresh.get("/", headers={"Accept-Language": "en"})
     assert '<html lang="zh-Hans">' in home.text and "今日工作清单" in home.text
+
+
+def test_users_choose_among_the_pages_languages() -> None:
+    assert set(users.LANGUAGES) == set(i18n.LANGUAGES)
 
 
 def test_a_language_switch_before_log_in_stays_in_the_browser(
