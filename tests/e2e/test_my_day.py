@@ -150,3 +150,6 @@ def test_my_day_and_the_portfolio_on_a_phone(
     page.wait_for_load_state("load")  # the styles too, before measuring
     no_sideways_scrolling(page)
     phone.shot("customers-zh")
+    # The switch is kept on the user now: back to English for the other browser tests.
+    page.get_by_role("button", name="English").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Customers")

@@ -20,6 +20,8 @@ class User(TimestampMixin, Base):
     branch_id: Mapped[int | None] = mapped_column(ForeignKey("branches.id"), index=True)
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
+    # The pages' language the user chose (en | zh_Hans); None: the browser's cookie decides.
+    language: Mapped[str | None] = mapped_column(String(16))
 
 
 class AccessToken(Base):

@@ -19,6 +19,7 @@ class Principal:
     scopes: frozenset[str] = field(default_factory=frozenset)
     ip: str | None = None
     request_id: str | None = None
+    language: str | None = None  # the user's chosen page language, if any
 
     @property
     def policy(self) -> RolePolicy:

@@ -6,14 +6,64 @@ import json
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from bankcrm.security.models import AccessToken, AuditEvent, BreakGlassGrant, LoginAttempt, User
+from bankcrm.staff.models import Branch, Staff
+
+# A user with their branch (code, name), staff code and last successful log-in.
+UserRow = tuple[User, str | None, str | None, str | None, datetime | None]
 
 
 def user_by_name(session: Session, username: str) -> User | None:
     return session.scalars(select(User).where(User.username == username)).one_or_none()
+
+
+def user_by_id(session: Session, user_id: int) -> User | None:
+    return session.get(User, user_id)
+
+
+def _user_lines() -> Select[User, str | None, str | None, str | None, datetime | None]:
+    logins = (
+        select(LoginAttempt.username, func.max(LoginAttempt.at).label("last_login"))
+        .where(LoginAttempt.succeeded.is_(True))
+        .group_by(LoginAttempt.username)
+        .subquery()
+    )
+    return (
+        select(User, Branch.branch_code, Branch.name, Staff.staff_code, logins.c.last_login)
+        .outerjoin(Branch, Branch.id == User.branch_id)
+        .outerjoin(Staff, Staff.id == User.staff_id)
+        .outerjoin(logins, logins.c.username == User.username)
+    )
+
+
+def users(session: Session, offset: int, limit: int) -> tuple[list[UserRow], int]:
+    """Users by username with their branch, staff code and last successful log-in."""
+    total = session.scalar(select(func.count()).select_from(User)) or 0
+    rows = session.execute(_user_lines().order_by(User.username).offset(offset).limit(limit))
+    return [(u, code, name, staff, last) for u, code, name, staff, last in rows], total
+
+
+def user_line(session: Session, user_id: int) -> UserRow | None:
+    row = session.execute(_user_lines().where(User.id == user_id)).one_or_none()
+    if row is None:
+        return None
+    user, code, name, staff, last = row
+    return user, code, name, staff, last
+
+
+def active_admins(session: Session) -> int:
+    return (
+        session.scalar(select(func.count()).where(User.role == "admin", User.active.is_(True))) or 0
+    )
+
+
+def branches(session: Session) -> list[tuple[str, str]]:
+    """Every branch as (branch code, name), for the user form's choice."""
+    rows = session.execute(select(Branch.branch_code, Branch.name).order_by(Branch.name)).all()
+    return [(code, name) for code, name in rows]
 
 
 def add(session: Session, record: object) -> None:

@@ -22,6 +22,7 @@ from bankcrm.security.secrets import (
     token_hash,
     verify_password,
 )
+from bankcrm.security.users import RuleBroken
 from bankcrm.staff import repository as staff_repository
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
@@ -45,41 +46,54 @@ def create_user(
     staff_code: str | None = None,
     branch_code: str | None = None,
 ) -> User:
-    """A new user; account managers must be linked to their staff record (their portfolio),
-    and a staff-linked user belongs to the staff member's branch."""
+    """A new user (administrators only); account managers must be linked to their staff
+    record (their portfolio), and a staff-linked user belongs to the staff member's branch."""
+    if actor.role is not Role.ADMIN:
+        raise Forbidden("only an administrator creates users")
     if not USERNAME.match(username):
-        raise InvalidInput(
-            "username: 2-64 characters, lower-case letters, digits, '.', '_' or '-'", "username"
+        raise RuleBroken(
+            "username: 2-64 characters, lower-case letters, digits, '.', '_' or '-'",
+            "username",
+            "username_format",
         )
     try:
         role_ = Role(role)
     except ValueError:
         roles = ", ".join(r.value for r in Role)
-        raise InvalidInput(f"role '{role}' is not one of: {roles}", "role") from None
+        raise RuleBroken(f"role '{role}' is not one of: {roles}", "role", "role_unknown") from None
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(f"password: at least {MIN_PASSWORD_LENGTH} characters", "password")
+        raise RuleBroken(
+            f"password: at least {MIN_PASSWORD_LENGTH} characters", "password", "password_short"
+        )
     if repository.user_by_name(session, username) is not None:
-        raise InvalidInput(f"username '{username}' is taken", "username")
+        raise RuleBroken(f"username '{username}' is taken", "username", "username_taken")
     staff_id = branch_id = None
     if staff_code is not None:
         staff = staff_repository.staff_by_code(session, staff_code)
         if staff is None:
-            raise InvalidInput(f"no staff member with staff id '{staff_code}'", "staff_id")
+            raise RuleBroken(
+                f"no staff member with staff id '{staff_code}'", "staff_id", "staff_unknown"
+            )
         staff_id, branch_id = staff.id, staff.branch_id
     if branch_code is not None:
         branch = staff_repository.branch_by_code(session, branch_code)
         if branch is None:
-            raise InvalidInput(f"no branch with branch id '{branch_code}'", "branch")
+            raise RuleBroken(
+                f"no branch with branch id '{branch_code}'", "branch", "branch_unknown"
+            )
         if branch_id is not None and branch.id != branch_id:
-            raise InvalidInput(
+            raise RuleBroken(
                 f"staff member '{staff_code}' works at another branch than '{branch_code}'",
                 "branch",
+                "branch_mismatch",
             )
         branch_id = branch.id
     if role_ is Role.ACCOUNT_MANAGER and staff_id is None:
-        raise InvalidInput("an account manager needs --staff-id (their portfolio)", "staff_id")
+        raise RuleBroken(
+            "an account manager needs --staff-id (their portfolio)", "staff_id", "staff_needed"
+        )
     if role_ is Role.BRANCH_MANAGER and branch_id is None:
-        raise InvalidInput("a branch manager needs --branch or --staff-id", "branch")
+        raise RuleBroken("a branch manager needs --branch or --staff-id", "branch", "branch_needed")
     user = User(
         username=username,
         password_hash=hash_password(password),
@@ -172,6 +186,7 @@ def principal_for(user: User, ip: str | None = None, request_id: str | None = No
         staff_id=user.staff_id,
         ip=ip,
         request_id=request_id,
+        language=user.language,
     )
 
 
@@ -208,6 +223,12 @@ def require_scope(principal: Principal, scope: str) -> None:
         raise Forbidden(f"this token lacks the scope '{scope}'")
 
 
+def require_auditor(principal: Principal) -> None:
+    """Only auditors read the audit log (pages ask before they validate their filters)."""
+    if principal.role is not Role.AUDITOR:
+        raise Forbidden("the audit log is open to auditors only")
+
+
 def audit_log(
     session: Session,
     principal: Principal,
@@ -222,8 +243,7 @@ def audit_log(
     limit: int = 50,
 ) -> tuple[list[AuditEvent], int]:
     """The audit log, for auditors only; their reading of it is itself audited."""
-    if principal.role is not Role.AUDITOR:
-        raise Forbidden("the audit log is open to auditors only")
+    require_auditor(principal)
     events, total = repository.audit_events(
         session,
         actor=actor,

@@ -9,8 +9,9 @@ from fastapi import APIRouter, Form, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from bankcrm.kit.errors import Forbidden, LoginFailed, Throttled
-from bankcrm.security import service
+from bankcrm.security import admin_views, audit_views, break_glass_views, service
 from bankcrm.security.secrets import token_hash
+from bankcrm.web import i18n
 from bankcrm.web.deps import SESSION_COOKIE, SessionDep, SettingsDep, client_ip
 from bankcrm.web.i18n import N_
 from bankcrm.web.pages import CSRF_COOKIE, check_form, render, set_cookie, visitor
@@ -84,6 +85,9 @@ def login_submit(
     age = settings.session_minutes * 60
     set_cookie(request, response, SESSION_COOKIE, issued.token, age)
     set_cookie(request, response, CSRF_COOKIE, issued.csrf_token, age)
+    if user.language in i18n.LANGUAGES:
+        # The language the user chose last time, in whichever browser.
+        set_cookie(request, response, i18n.LANGUAGE_COOKIE, user.language, 365 * 24 * 3600)
     return response
 
 
@@ -106,3 +110,9 @@ def logout(request: Request, session: SessionDep, csrf_token: FormText = "") -> 
     response.delete_cookie(SESSION_COOKIE, path="/")
     response.delete_cookie(CSRF_COOKIE, path="/")
     return response
+
+
+# The security feature's other pages: the audit log, the break-glass report and users.
+router.include_router(audit_views.router)
+router.include_router(break_glass_views.router)
+router.include_router(admin_views.router)

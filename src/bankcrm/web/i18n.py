@@ -1,8 +1,9 @@
 """The pages' languages: English (the source strings) and Simplified Chinese.
 
-A browser's language is its `bankcrm_lang` cookie (set by the switch in the page header),
-else the best match of its Accept-Language, else English. It is a cookie, not a column of
-the user, so the login page already speaks it and a shared branch PC keeps its own.
+A page's language is the signed-in user's stored choice (`users.language`), else the
+browser's `bankcrm_lang` cookie (set by the switch in the page header and at log-in), else
+the best match of its Accept-Language, else English. The cookie lets the login page speak
+the language too; the column lets the choice follow the user to another browser.
 Catalogues are compiled .mo files committed under `web/translations/`
 (`make messages` after changing a page's strings).
 """
@@ -96,7 +97,16 @@ def regional(code: str, header: str) -> Locale:
     return Locale.parse(code)
 
 
+def remember_user_language(request: Request, language: str | None) -> None:
+    """Note the signed-in user's stored language for this request's pages (the page
+    plumbing calls it when it finds the user behind the session cookie)."""
+    request.state.user_language = language
+
+
 def language_of(request: Request) -> str:
+    chosen = getattr(request.state, "user_language", None)
+    if chosen in LANGUAGES:
+        return str(chosen)
     cookie = request.cookies.get(LANGUAGE_COOKIE, "")
     if cookie in LANGUAGES:
         return cookie

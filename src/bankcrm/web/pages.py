@@ -61,6 +61,7 @@ def visitor(request: Request, session: Session) -> Visitor | None:
     if found is None:
         return None
     principal, record = found
+    i18n.remember_user_language(request, principal.language)
     return Visitor(principal, record.expires_at)
 
 
@@ -158,6 +159,7 @@ def check_form(request: Request, session: Session, sent: str) -> Visitor | None:
     found = browser_session(request, session)
     if found is not None:
         principal, record = found
+        i18n.remember_user_language(request, principal.language)
         check_csrf(record, sent, "form token")
         return Visitor(principal, record.expires_at)
     cookie = request.cookies.get(CSRF_COOKIE, "")

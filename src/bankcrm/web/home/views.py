@@ -1,4 +1,4 @@
-"""The home page and the language switch."""
+"""The home page and the language switch (kept on the signed-in user too)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Match
 
 from bankcrm.kit.errors import Forbidden
+from bankcrm.security import users
 from bankcrm.security.roles import CustomerScope, View
 from bankcrm.web import i18n
 from bankcrm.web.deps import SessionDep
@@ -76,9 +77,10 @@ def language(
     csrf_token: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "/",
 ) -> Response:
-    """Keeps the chosen language in the browser's `bankcrm_lang` cookie for a year."""
+    """Keeps the chosen language in the browser's `bankcrm_lang` cookie for a year and, for
+    a signed-in user, on the user (audited), so their next log-in anywhere speaks it."""
     try:
-        check_form(request, session, csrf_token)
+        signed_in = check_form(request, session, csrf_token)
     except Forbidden:
         return render(
             request,
@@ -90,5 +92,7 @@ def language(
     target = next if next.startswith("/") and not next.startswith(("//", "/\\")) else "/"
     response = RedirectResponse(target, status.HTTP_303_SEE_OTHER)
     if language in i18n.LANGUAGES:
+        if signed_in is not None:
+            users.set_language(session, signed_in.principal, language)
         set_cookie(request, response, i18n.LANGUAGE_COOKIE, language, 365 * 24 * 3600)
     return response
