@@ -14,7 +14,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bankcrm.customers.models import Customer
+from bankcrm.kit.errors import Conflict, Forbidden
 from bankcrm.security.models import User
+from bankcrm.security.principal import Principal
+from bankcrm.security.roles import Role
+from bankcrm.staff import choices, portfolio, scorecard
 from bankcrm.staff.models import ChurnWatch, PortfolioTransfer
 from bankcrm.staff.scorecard_views import last_quarter
 from tests import records
@@ -476,3 +480,58 @@ def test_pages_speak_chinese(client: TestClient, bank: Bank) -> None:
         html = client.get(path).text
         assert 'lang="zh-Hans"' in html
         assert "Portfolio handovers" not in html and "Manager scorecards" not in html
+
+
+# --- what the service gained for the pages --------------------------------------------------
+
+
+def _principal(user: User) -> Principal:
+    return Principal(
+        actor=user.username,
+        role=Role(user.role),
+        user_id=user.id,
+        branch_id=user.branch_id,
+        staff_id=user.staff_id,
+    )
+
+
+def test_may_decide_answers_as_decide_would(session: Session, bank: Bank) -> None:
+    anna, checker = bank.users["account_manager"], bank.users["branch_manager"]
+    pending = records.portfolio_transfer(session, anna, bank.anna, bank.boris, [])
+    own = records.portfolio_transfer(session, checker, bank.boris, bank.anna, [])
+    decided = records.portfolio_transfer(
+        session, anna, bank.anna, bank.boris, [], datetime(2026, 2, 1)
+    )
+    south_checker = records.user(session, "branch_manager", branch=bank.south)
+    session.commit()
+    assert portfolio.may_decide(session, _principal(checker), pending.id)
+    assert not portfolio.may_decide(session, _principal(checker), own.id)  # the proposer
+    assert not portfolio.may_decide(session, _principal(checker), decided.id)
+    assert not portfolio.may_decide(session, _principal(anna), pending.id)
+    assert not portfolio.may_decide(session, _principal(south_checker), pending.id)
+    assert not portfolio.may_decide(session, _principal(checker), 999_999)
+    for transfer in (own, decided):
+        with pytest.raises((Forbidden, Conflict)):
+            portfolio.decide(session, _principal(checker), transfer.id, True, None)
+
+
+def test_handover_choices_per_role(session: Session, bank: Bank) -> None:
+    records.staff(session, bank.north, active=False)
+    records.staff(session, bank.north, role="service_agent")
+    session.commit()
+    anna = choices.handover_choices(session, _principal(bank.users["account_manager"]))
+    assert anna is not None and anna.fixed_giver is not None
+    assert anna.giver_ids() == {bank.anna.id} and anna.receiver_ids() == {bank.boris.id}
+    checker = choices.handover_choices(session, _principal(bank.users["branch_manager"]))
+    assert checker is not None and checker.fixed_giver is None
+    assert checker.giver_ids() == checker.receiver_ids() == {bank.anna.id, bank.boris.id}
+    for role in OTHER_ROLES:
+        assert choices.handover_choices(session, _principal(bank.users[role])) is None
+        with pytest.raises(Forbidden):
+            scorecard.require_access(_principal(bank.users[role]))
+
+
+def test_last_quarter() -> None:
+    assert last_quarter(date(2026, 11, 26)) == (date(2026, 7, 1), date(2026, 9, 30))
+    assert last_quarter(date(2026, 1, 1)) == (date(2025, 10, 1), date(2025, 12, 31))
+    assert last_quarter(date(2026, 6, 30)) == (date(2026, 1, 1), date(2026, 3, 31))
