@@ -1,7 +1,9 @@
 """The customer list page (/customers): the caller's scope searched, filtered, sorted and
 paged by the service behind `GET /api/v1/customers` (so the same scope, masking and
 audit). The filter form and the pager are plain GET links; with htmx they replace only the
-results (`#customer-results`) and push the address, so a reload shows the same page."""
+results (`#customer-results`) and push the address, so a reload shows the same page.
+Account and branch managers also get the bulk action: a checkbox per row and a form that
+proposes a handover of the selected customers (posted to `staff/handover_views.py`)."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from pydantic import ValidationError
 from bankcrm.customers import portfolio, service
 from bankcrm.customers.schemas import CustomerQuery
 from bankcrm.security.roles import CustomerScope
+from bankcrm.staff import choices
 from bankcrm.web import labels
 from bankcrm.web.deps import SessionDep, SettingsDep
 from bankcrm.web.i18n import N_
@@ -121,6 +124,10 @@ def customer_list(request: Request, session: SessionDep, settings: SettingsDep) 
         "opens_customers": principal.policy.customer_detail,
         "currency": labels.REPORTING_CURRENCY,
         "results_id": RESULTS_ID,
+        # The bulk action: roles that may propose handovers get a checkbox per row.
+        "handover": choices.handover_choices(session, principal),
+        "form_values": {},
+        "form_errors": {},
     }
     partial = request.headers.get("hx-target") == RESULTS_ID
     if partial and not request.headers.get("hx-history-restore-request"):

@@ -189,26 +189,30 @@ def get(session: Session, principal: Principal, transfer_id: int) -> TransferOut
 
 
 def list_transfers(
-    session: Session, principal: Principal, status: str | None, offset: int, limit: int
+    session: Session,
+    principal: Principal,
+    status: str | None,
+    offset: int,
+    limit: int,
+    pending_first: bool = False,
 ) -> Page[TransferOut]:
+    """Newest first; with `pending_first` (the page), the pending ones before the rest."""
     if principal.role is Role.BRANCH_MANAGER and principal.branch_id is not None:
         rows, total = repository.transfers(
-            session, principal.branch_id, None, status, offset, limit
+            session, principal.branch_id, None, status, offset, limit, pending_first
         )
     elif principal.role is Role.ACCOUNT_MANAGER and principal.staff_id is not None:
-        rows, total = repository.transfers(session, None, principal.staff_id, status, offset, limit)
+        rows, total = repository.transfers(
+            session, None, principal.staff_id, status, offset, limit, pending_first
+        )
     else:
         raise Forbidden(f"the role '{principal.role_name}' has no access to portfolio transfers")
     items = [_out(session, principal, r) for r in rows]
     return Page(items=items, total=total, offset=offset, limit=limit)
 
 
-def decide(
-    session: Session, principal: Principal, transfer_id: int, approve: bool, note: str | None
-) -> TransferOut:
-    """The checker's decision. Only the branch manager of the transfer's branch decides, and
-    never on their own proposal; a decided transfer stays decided. Approval refuses (409)
-    when a customer has left the from-manager since the proposal: reject and propose again."""
+def _decidable(session: Session, principal: Principal, transfer_id: int) -> PortfolioTransfer:
+    """The transfer, if the caller may decide on it now; else the refusal (maker-checker)."""
     if principal.role is not Role.BRANCH_MANAGER:
         raise Forbidden("only a branch manager approves or rejects portfolio transfers")
     record = repository.transfer(session, transfer_id)
@@ -220,6 +224,26 @@ def decide(
         raise Forbidden("the proposer of a transfer may not approve or reject it (maker-checker)")
     if record.status != "pending":
         raise Conflict(f"portfolio transfer {transfer_id} is already {record.status}", "status")
+    return record
+
+
+def may_decide(session: Session, principal: Principal, transfer_id: int) -> bool:
+    """Whether `decide` would accept the caller's decision now (pages offer the buttons
+    only then); the same checks as `decide`, so the rule lives in one place."""
+    try:
+        _decidable(session, principal, transfer_id)
+    except (Forbidden, NotFound, Conflict):
+        return False
+    return True
+
+
+def decide(
+    session: Session, principal: Principal, transfer_id: int, approve: bool, note: str | None
+) -> TransferOut:
+    """The checker's decision. Only the branch manager of the transfer's branch decides, and
+    never on their own proposal; a decided transfer stays decided. Approval refuses (409)
+    when a customer has left the from-manager since the proposal: reject and propose again."""
+    record = _decidable(session, principal, transfer_id)
     now = utcnow()
     record.decided_by, record.decided_at = principal.user_id, now
     record.decision_note = note.strip() if note else None

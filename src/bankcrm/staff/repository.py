@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bankcrm.analytics.models import CustomerScore, ScoreRun
@@ -147,8 +147,10 @@ def transfers(
     status: str | None,
     offset: int,
     limit: int,
+    pending_first: bool = False,
 ) -> tuple[list[PortfolioTransfer], int]:
-    """Transfers of a branch, or those a manager gives or receives, newest first."""
+    """Transfers of a branch, or those a manager gives or receives, newest first (the
+    pending ones first of all with `pending_first`)."""
     where: list[ColumnElement[bool]] = []
     if branch_id is not None:
         where.append(PortfolioTransfer.branch_id == branch_id)
@@ -162,12 +164,11 @@ def transfers(
     if status is not None:
         where.append(PortfolioTransfer.status == status)
     total = session.scalar(select(func.count()).select_from(PortfolioTransfer).where(*where)) or 0
+    order: list[ColumnElement[Any]] = [PortfolioTransfer.id.desc()]
+    if pending_first:
+        order.insert(0, case((PortfolioTransfer.status == "pending", 0), else_=1))
     rows = session.scalars(
-        select(PortfolioTransfer)
-        .where(*where)
-        .order_by(PortfolioTransfer.id.desc())
-        .offset(offset)
-        .limit(limit)
+        select(PortfolioTransfer).where(*where).order_by(*order).offset(offset).limit(limit)
     )
     return list(rows), total
 

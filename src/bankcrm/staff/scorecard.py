@@ -272,6 +272,19 @@ def scorecard(
     )
 
 
+def require_access(principal: Principal) -> None:
+    """Forbidden unless the caller has scorecards: a branch manager (their branch's
+    managers) or an account manager (their own). Pages check it before reading a period."""
+    if principal.role is Role.BRANCH_MANAGER and principal.branch_id is not None:
+        return
+    if principal.role is Role.ACCOUNT_MANAGER and principal.staff_id is not None:
+        return
+    raise Forbidden(
+        f"the role '{principal.role_name}' has no scorecards (branch managers see their "
+        "branch's managers, account managers their own)"
+    )
+
+
 def scorecards(
     session: Session,
     principal: Principal,
@@ -281,16 +294,13 @@ def scorecards(
 ) -> Scorecards:
     """A branch manager's: every account manager of the branch; an account manager's:
     their own. Audited: appraisals are personal data of the staff."""
+    require_access(principal)
     if principal.role is Role.BRANCH_MANAGER and principal.branch_id is not None:
         managers = repository.account_managers(session, principal.branch_id)
-    elif principal.role is Role.ACCOUNT_MANAGER and principal.staff_id is not None:
+    else:
+        assert principal.staff_id is not None  # require_access: an account manager's own
         own = repository.staff_member(session, principal.staff_id)
         managers = [own] if own is not None else []
-    else:
-        raise Forbidden(
-            f"the role '{principal.role_name}' has no scorecards (branch managers see their "
-            "branch's managers, account managers their own)"
-        )
     if last < first:
         raise Conflict("to: the period ends before it starts", "to")
     if (last - first).days >= MAX_PERIOD_DAYS:

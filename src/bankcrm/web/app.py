@@ -26,6 +26,7 @@ from bankcrm.security.views import router as security_pages
 from bankcrm.service_desk.api import router as service_desk_router
 from bankcrm.service_desk.views import router as service_desk_pages
 from bankcrm.staff.api import router as staff_router
+from bankcrm.staff.views import router as staff_pages
 from bankcrm.web import problems
 from bankcrm.web.home.views import router as home_pages
 from bankcrm.web.pages import WEB
@@ -103,5 +104,6 @@ def create_app(
     app.include_router(customer_pages)
     app.include_router(service_desk_pages)
     app.include_router(marketing_pages)
+    app.include_router(staff_pages)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
     return app

@@ -181,18 +181,25 @@ def test_dates_follow_the_browsers_region(client: TestClient) -> None:
 
 
 def test_an_area_links_to_its_page_once_the_app_serves_it(client: TestClient, bank: Bank) -> None:
-    log_in(client, bank.users["account_manager"].username)
+    log_in(client, bank.users["branch_manager"].username)
     before = client.get("/").text
-    # Pages of included routers count: the worklist and the customer list are served.
+    # Pages of included routers count: the worklist, customers and handovers are served.
     assert '<a href="/worklist"><strong>Today&#39;s worklist</strong></a>' in before
     assert '<a href="/customers"><strong>Customers</strong></a>' in before
-    assert '<a href="/portfolio-transfers">' not in before
-    assert "available now through GET /api/v1/portfolio-transfers" in before
+    assert '<a href="/portfolio-transfers"><strong>Portfolio handovers</strong></a>' in before
+    # An area whose page is not served yet names its API route instead.
+    areas = areas_for(Role.BRANCH_MANAGER)
+    waiting = [a for a in areas if f"available now through {a.backend}." in before]
+    if not waiting:
+        pytest.skip("every area of a branch manager has its page")
+    area = waiting[0]
+    assert f'<a href="{area.page}">' not in before
+    assert f"available now through {area.backend}." in before
 
-    def handovers_page() -> str:
-        return "the handovers"
+    def the_page() -> str:
+        return "the page"
 
-    client.app.add_api_route("/portfolio-transfers", handovers_page, methods=["GET"])  # type: ignore[attr-defined]
+    client.app.add_api_route(area.page, the_page, methods=["GET"])  # type: ignore[attr-defined]
     after = client.get("/").text
-    assert '<a href="/portfolio-transfers"><strong>Portfolio handovers</strong></a>' in after
-    assert "available now through GET /api/v1/portfolio-transfers" not in after
+    assert f'<a href="{area.page}"><strong>{area.title}</strong></a>' in after
+    assert f"available now through {area.backend}." not in after
