@@ -138,3 +138,35 @@ def test_service_agent_breaks_the_glass_on_a_phone(
     page.wait_for_load_state("load")  # htmx sent the browser to the page: its styles too
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     shot(phone, "unmasked")
+
+
+def test_a_refused_form_says_so_instead_of_doing_nothing(
+    desk: Watched, server: Server, customer: tuple[int, str, str]
+) -> None:
+    """An htmx post the server refuses (here: a form token that no longer matches, as after
+    the session expired in another tab) swaps nothing; the page's alert says what to do."""
+    page = desk.page
+    customer_id, _national_id, manager = customer
+    _open(page, server, manager, customer_id)
+    expect(page.get_by_test_id("page-alert")).to_be_hidden()
+    page.evaluate(
+        """() => {
+            document.body.setAttribute("hx-headers", JSON.stringify({"X-CSRF-Token": "stale"}));
+            document.querySelectorAll("input[name=csrf_token]").forEach((i) => i.value = "stale");
+        }"""
+    )
+    form = page.get_by_test_id("form-interaction")
+    form.locator("#interaction-topic").fill("asked about fees")
+    form.locator("#interaction-outcome").select_option("follow_up")
+    form.get_by_role("button", name="Log the contact").click()
+    alert = page.get_by_test_id("page-alert")
+    expect(alert).to_be_visible()
+    expect(alert).to_contain_text("the page may have expired")
+    expect(page.get_by_test_id("timeline")).not_to_contain_text("asked about fees")
+    shot(desk, "refused-form")
+    alert.get_by_role("button", name="Close").click()
+    expect(alert).to_be_hidden()
+    # Chromium and htmx each report the refused request on the console: expected here only.
+    refused = [e for e in desk.errors if "403" in e]
+    assert len(refused) == 2 and len(desk.errors) == 2, desk.errors
+    desk.errors.clear()
