@@ -1,0 +1,160 @@
+"""All queries of the management dashboard: a handful of GROUP BY queries over one scoring
+date (never a row per customer into Python) and the stored bank-wide results.
+
+Per-customer aggregates may be limited to one branch (a branch manager's); they join
+`customer_scores` to the customer's current branch."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, case, func, select
+from sqlalchemy.orm import Session, aliased
+
+from bankcrm.analytics.models import AnalyticsResult, CustomerScore, ScoreRun
+from bankcrm.customers.models import Customer
+from bankcrm.products.models import Product
+from bankcrm.service_desk.models import Case
+from bankcrm.staff.models import Branch
+
+# CLV histogram edges: 1 - 2.5 - 5 steps, so a skewed distribution shows both its many
+# small values and its few large ones. Bin 0 is below 0, bin i is [EDGES[i-1], EDGES[i]),
+# the last bin is EDGES[-1] and above.
+CLV_EDGES: tuple[float, ...] = (
+    0.0,
+    *(step * 10.0**power for power in range(2, 9) for step in (1.0, 2.5, 5.0)),
+)
+
+
+@dataclass(frozen=True)
+class CubeRow:
+    """Customers scored at one date with one (branch, tier, band, CLV bin), and their sums."""
+
+    branch_id: int
+    tier: str
+    band: str
+    clv_bin: int
+    customers: int
+    contribution: float
+    churn_probability: float
+    value_at_risk: float
+    clv: float
+
+
+def run_dates(session: Session) -> list[date]:
+    """Every scoring date, latest first."""
+    return list(session.scalars(select(ScoreRun.as_of).distinct().order_by(ScoreRun.as_of.desc())))
+
+
+def _clv_bin() -> ColumnElement[int]:
+    whens = [(CustomerScore.clv < edge, i) for i, edge in enumerate(CLV_EDGES)]
+    return case(*whens, else_=len(CLV_EDGES))
+
+
+def _scored(columns: Any, as_of: date, branch_id: int | None) -> Select[Any]:
+    query: Select[Any] = (
+        select(*columns)
+        .select_from(CustomerScore)
+        .join(Customer, Customer.id == CustomerScore.customer_id)
+        .where(CustomerScore.as_of == as_of)
+    )
+    if branch_id is not None:
+        query = query.where(Customer.branch_id == branch_id)
+    return query
+
+
+def cube(session: Session, as_of: date, branch_id: int | None) -> list[CubeRow]:
+    """One scan of a date's scores, grouped by branch, tier, band and CLV bin: the tier and
+    band mix, the CLV histogram and the branch figures are all sums of these rows."""
+    clv_bin = _clv_bin().label("clv_bin")
+    keys = (Customer.branch_id, CustomerScore.tier, CustomerScore.band, clv_bin)
+    query = _scored(
+        (
+            *keys,
+            func.count(),
+            func.sum(CustomerScore.contribution),
+            func.sum(CustomerScore.churn_probability),
+            func.sum(CustomerScore.value_at_risk),
+            func.sum(CustomerScore.clv),
+        ),
+        as_of,
+        branch_id,
+    ).group_by(*keys)
+    return [
+        CubeRow(
+            int(b), t, d, int(k), int(n), float(c or 0), float(p or 0), float(v or 0), float(w or 0)
+        )
+        for b, t, d, k, n, c, p, v, w in session.execute(query)
+    ]
+
+
+def tier_counts(session: Session, as_of: date, branch_id: int | None) -> dict[str, int]:
+    """Customers per tier at a date (index `ix_customer_scores_as_of_tier` when bank-wide)."""
+    query = select(CustomerScore.tier, func.count()).where(CustomerScore.as_of == as_of)
+    if branch_id is not None:
+        query = query.join(Customer, Customer.id == CustomerScore.customer_id).where(
+            Customer.branch_id == branch_id
+        )
+    return {tier: int(n) for tier, n in session.execute(query.group_by(CustomerScore.tier))}
+
+
+def migration(
+    session: Session, before: date, after: date, branch_id: int | None
+) -> dict[tuple[str, str], int]:
+    """Customers scored at both dates, per (tier before, tier after)."""
+    earlier = aliased(CustomerScore)
+    query = (
+        select(earlier.tier, CustomerScore.tier, func.count())
+        .select_from(CustomerScore)
+        .join(
+            earlier,
+            (earlier.customer_id == CustomerScore.customer_id) & (earlier.as_of == before),
+        )
+        .where(CustomerScore.as_of == after)
+        .group_by(earlier.tier, CustomerScore.tier)
+    )
+    if branch_id is not None:
+        query = query.join(Customer, Customer.id == CustomerScore.customer_id).where(
+            Customer.branch_id == branch_id
+        )
+    return {(a, b): int(n) for a, b, n in session.execute(query)}
+
+
+def complaints_by_branch(
+    session: Session, since: datetime, until: datetime, branch_id: int | None
+) -> dict[int, int]:
+    """Complaints opened in [since, until) per current branch of the customer."""
+    query = (
+        select(Customer.branch_id, func.count())
+        .select_from(Case)
+        .join(Customer, Customer.id == Case.customer_id)
+        .where(Case.kind == "complaint", Case.opened_at >= since, Case.opened_at < until)
+        .group_by(Customer.branch_id)
+    )
+    if branch_id is not None:
+        query = query.where(Customer.branch_id == branch_id)
+    return {int(b): int(n) for b, n in session.execute(query)}
+
+
+def branch_names(session: Session) -> dict[int, str]:
+    return {int(i): name for i, name in session.execute(select(Branch.id, Branch.name))}
+
+
+def product_names(session: Session, ids: list[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = session.execute(select(Product.id, Product.name).where(Product.id.in_(ids)))
+    return {int(i): name for i, name in rows}
+
+
+def results(session: Session, as_of: date, kinds: tuple[str, ...]) -> dict[str, Any]:
+    """The stored bank-wide results of a date by kind, parsed; a kind not stored is absent."""
+    rows = session.execute(
+        select(AnalyticsResult.kind, AnalyticsResult.payload).where(
+            AnalyticsResult.as_of == as_of, AnalyticsResult.kind.in_(kinds)
+        )
+    )
+    return {kind: json.loads(payload) for kind, payload in rows}
