@@ -44,7 +44,7 @@ def _error(request: Request, message: str, code: int, principal: Any) -> HTMLRes
     )
 
 
-@router.get("/dashboard", response_class=HTMLResponse, name="dashboard")
+@router.get("/dashboard", response_class=HTMLResponse, name="management_dashboard")
 def dashboard(request: Request, session: SessionDep) -> Response:
     signed_in = visitor(request, session)
     if signed_in is None:

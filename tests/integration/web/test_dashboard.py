@@ -297,6 +297,7 @@ def test_the_page_shows_every_chart_with_its_numbers(
         "lorenz", "tiers", "bands", "migration", "clv", "risk", "complaints", "demand"
     }  # fmt: skip
     assert "<script>" not in html and "style=" not in html
+    assert '<form method="get" action="/dashboard"' in html
     found = re.search(r'<script type="application/json" id="dashboard-data">(.*?)</script>', html)
     assert found is not None
     data = json.loads(found.group(1))
