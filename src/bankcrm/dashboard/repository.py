@@ -30,13 +30,11 @@ CLV_EDGES: tuple[float, ...] = (
 
 
 @dataclass(frozen=True)
-class CubeRow:
-    """Customers scored at one date with one (branch, tier, band, CLV bin), and their sums."""
+class BranchTier:
+    """Customers scored at one date of one branch and tier, and their sums."""
 
     branch_id: int
     tier: str
-    band: str
-    clv_bin: int
     customers: int
     contribution: float
     churn_probability: float
@@ -66,11 +64,10 @@ def _scored(columns: Any, as_of: date, branch_id: int | None) -> Select[Any]:
     return query
 
 
-def cube(session: Session, as_of: date, branch_id: int | None) -> list[CubeRow]:
-    """One scan of a date's scores, grouped by branch, tier, band and CLV bin: the tier and
-    band mix, the CLV histogram and the branch figures are all sums of these rows."""
-    clv_bin = _clv_bin().label("clv_bin")
-    keys = (Customer.branch_id, CustomerScore.tier, CustomerScore.band, clv_bin)
+def branch_tiers(session: Session, as_of: date) -> list[BranchTier]:
+    """One scan of a date's scores joined to the customers' branches, grouped by branch and
+    tier (a few dozen groups): the tier mix and the branch figures are sums of these rows."""
+    keys = (Customer.branch_id, CustomerScore.tier)
     query = _scored(
         (
             *keys,
@@ -81,14 +78,29 @@ def cube(session: Session, as_of: date, branch_id: int | None) -> list[CubeRow]:
             func.sum(CustomerScore.clv),
         ),
         as_of,
-        branch_id,
+        None,
     ).group_by(*keys)
     return [
-        CubeRow(
-            int(b), t, d, int(k), int(n), float(c or 0), float(p or 0), float(v or 0), float(w or 0)
-        )
-        for b, t, d, k, n, c, p, v, w in session.execute(query)
+        BranchTier(int(b), t, int(n), float(c or 0), float(p or 0), float(v or 0), float(w or 0))
+        for b, t, n, c, p, v, w in session.execute(query)
     ]
+
+
+def band_bins(session: Session, as_of: date, branch_id: int | None) -> list[tuple[str, int, int]]:
+    """(band, CLV bin, customers) of a date: the band mix and the CLV histogram, binned by
+    the database. Bank-wide it reads the scores alone (no join)."""
+    clv_bin = _clv_bin()
+    if branch_id is None:
+        query = (
+            select(CustomerScore.band, clv_bin, func.count())
+            .where(CustomerScore.as_of == as_of)
+            .group_by(CustomerScore.band, clv_bin)
+        )
+    else:
+        query = _scored((CustomerScore.band, clv_bin, func.count()), as_of, branch_id).group_by(
+            CustomerScore.band, clv_bin
+        )
+    return [(band, int(k), int(n)) for band, k, n in session.execute(query)]
 
 
 def tier_counts(session: Session, as_of: date, branch_id: int | None) -> dict[str, int]:

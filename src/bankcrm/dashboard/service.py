@@ -11,40 +11,31 @@ Everything is an aggregate: no customer name or id. Audited as one read of the d
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
-from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Any
 
 from sqlalchemy.orm import Session
 
 from bankcrm.analytics.tiers import BANDS, TIERS
-from bankcrm.dashboard import repository
-from bankcrm.dashboard.repository import CLV_EDGES, CubeRow
+from bankcrm.dashboard import repository, stored
+from bankcrm.dashboard.repository import CLV_EDGES, BranchTier
 from bankcrm.dashboard.schemas import (
     Bin,
     BranchRow,
     Count,
     Dashboard,
-    Lorenz,
     Migration,
-    ProductDemand,
-    Rule,
     Scope,
-    Segment,
     TopicMonth,
 )
 from bankcrm.kit.errors import Forbidden, InvalidInput, NotFound
 from bankcrm.security import audit
 from bankcrm.security.principal import Principal
 from bankcrm.security.roles import Role
-from bankcrm.service_desk import service as service_desk
+from bankcrm.service_desk import repository as service_desk_repository
 
 READERS = frozenset({Role.EXECUTIVE, Role.ANALYST, Role.PRODUCT_MANAGER, Role.BRANCH_MANAGER})
-STORED = ("pareto", "segments", "associations", "demand_forecast")
 MONTHS = 12  # complaints: the twelve months up to the scoring date
-RULES = 20  # association rules shown, highest lift first
 
 
 def require_dashboard(principal: Principal) -> int | None:
@@ -84,23 +75,23 @@ def _month(day: date, back: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-def _finite(value: Any) -> float | None:
-    return float(value) if isinstance(value, int | float) and math.isfinite(value) else None
+def _window(as_of: date) -> tuple[datetime, datetime]:
+    """The MONTHS calendar months up to and including the scoring date's month."""
+    since = datetime.combine(_month(as_of, MONTHS - 1), datetime.min.time())
+    return since, datetime.combine(_month(as_of, -1), datetime.min.time())
 
 
-def _counts(rows: Iterable[CubeRow], codes: tuple[str, ...], attr: str) -> list[Count]:
-    found: dict[str, int] = defaultdict(int)
-    for row in rows:
-        found[getattr(row, attr)] += row.customers
+def _counts(found: dict[str, int], codes: tuple[str, ...]) -> list[Count]:
+    """Every known code in order (0 when none), then any other code the data has."""
     extra = sorted(set(found) - set(codes))
     return [Count(code=c, customers=found.get(c, 0)) for c in (*codes, *extra)]
 
 
-def _bins(rows: Iterable[CubeRow]) -> list[Bin]:
+def _bins(rows: list[tuple[str, int, int]]) -> list[Bin]:
     """The CLV histogram without its empty bins at either end."""
     counts = [0] * (len(CLV_EDGES) + 1)
-    for row in rows:
-        counts[row.clv_bin] += row.customers
+    for _band, k, n in rows:
+        counts[k] += n
     used = [i for i, n in enumerate(counts) if n]
     if not used:
         return []
@@ -112,7 +103,7 @@ def _bins(rows: Iterable[CubeRow]) -> list[Bin]:
 
 
 def _branches(
-    rows: list[CubeRow], names: dict[int, str], complaints: dict[int, int]
+    rows: list[BranchTier], names: dict[int, str], complaints: dict[int, int]
 ) -> list[BranchRow]:
     sums: dict[int, list[float]] = defaultdict(lambda: [0.0] * 6)
     for row in rows:
@@ -162,82 +153,16 @@ def _migration(
 
 
 def _complaints(
-    session: Session, principal: Principal, as_of: date
+    session: Session, as_of: date, branch_id: int | None
 ) -> tuple[list[str], list[TopicMonth]]:
-    """Complaints by topic and month from the service desk's analytics (its scope rule)."""
+    """Complaints by month and topic, counted by the service desk's own query (its feedback
+    analytics limit a branch manager to their branch in the same way)."""
     months = [_month(as_of, back).strftime("%Y-%m") for back in range(MONTHS - 1, -1, -1)]
-    found = service_desk.analytics(session, principal, months[0], months[-1])
+    rows = service_desk_repository.counts_by_month(session, branch_id, *_window(as_of))
     return months, [
-        TopicMonth(month=m.month, topic=m.topic, complaints=m.cases)
-        for m in found.by_month
-        if m.kind == "complaint"
-    ]
-
-
-def _demand(
-    session: Session, cells: list[dict[str, Any]], branch_id: int | None
-) -> list[ProductDemand]:
-    sums: dict[int, list[float]] = defaultdict(lambda: [0.0] * 4)
-    for cell in cells:
-        if branch_id is not None and cell.get("branch_id") != branch_id:
-            continue
-        s = sums[int(cell["product_id"])]
-        for i, key in enumerate(
-            ("customers", "expected", "opened_last_quarter", "opened_year_ago")
-        ):
-            s[i] += _finite(cell.get(key)) or 0.0
-    names = repository.product_names(session, sorted(sums))
-    rows = [
-        ProductDemand(
-            product_id=p,
-            product=names.get(p, str(p)),
-            customers=int(s[0]),
-            expected=round(s[1], 2),
-            opened_last_quarter=int(s[2]),
-            opened_year_ago=int(s[3]),
-        )
-        for p, s in sums.items()
-    ]
-    return sorted(rows, key=lambda r: (-r.expected, r.product))
-
-
-def _lorenz(payload: dict[str, Any] | None) -> Lorenz | None:
-    if not payload:
-        return None
-    return Lorenz(
-        customers=int(payload.get("customers", 0)),
-        share_for_80=_finite(payload.get("share_for_80")) or 0.0,
-        top_20_share=_finite(payload.get("top_20_share")) or 0.0,
-        unprofitable_share=_finite(payload.get("unprofitable_share")) or 0.0,
-        curve=[(float(x), float(y)) for x, y in payload.get("lorenz", [])],
-    )
-
-
-def _segments(records: list[dict[str, Any]]) -> list[Segment]:
-    return [
-        Segment(
-            segment_id=int(r["segment_id"]),
-            name=str(r.get("segment", "")),
-            description=str(r.get("description", "")),
-            customers=int(r.get("customers", 0)),
-            share=_finite(r.get("share")) or 0.0,
-            mean_contribution=_finite(r.get("mean_contribution")),
-        )
-        for r in records
-    ]
-
-
-def _rules(records: list[dict[str, Any]]) -> list[Rule]:
-    return [
-        Rule(
-            antecedent=[str(a) for a in r["antecedent"]],
-            consequent=str(r["consequent"]),
-            support=_finite(r.get("support")) or 0.0,
-            confidence=_finite(r.get("confidence")) or 0.0,
-            lift=_finite(r.get("lift")) or 0.0,
-            sentence=str(r.get("sentence", "")),
-        )
-        for r in records[:RULES]
+        TopicMonth(month=f"{y:04d}-{m:02d}", topic=topic, complaints=n)
+        for y, m, kind, topic, n in rows
+        if kind == "complaint"
     ]
 
 
@@ -259,14 +184,19 @@ def dashboard(
             raise NotFound("there is no scoring run yet: run `bankcrm score`")
         return _empty(scope)
     day, before = _pick(runs, as_of, compare_to)
-    cube = repository.cube(session, day, None)
-    mine = [r for r in cube if branch_id is None or r.branch_id == branch_id]
-    since = datetime.combine(_month(day, MONTHS - 1), datetime.min.time())
-    until = datetime.combine(_month(day, -1), datetime.min.time())
-    complaints = repository.complaints_by_branch(session, since, until, None)
-    months, topics = _complaints(session, principal, day)
-    stored = repository.results(session, day, STORED)
-    tiers = _counts(mine, TIERS, "tier")
+    branch_rows = repository.branch_tiers(session, day)
+    mine = [r for r in branch_rows if branch_id is None or r.branch_id == branch_id]
+    bands = repository.band_bins(session, day, branch_id)
+    months, topics = _complaints(session, day, branch_id)
+    complaints = repository.complaints_by_branch(session, *_window(day), None)
+    found = repository.results(session, day, stored.KINDS)
+    tier_found: dict[str, int] = defaultdict(int)
+    band_found: dict[str, int] = defaultdict(int)
+    for row in mine:
+        tier_found[row.tier] += row.customers
+    for band, _k, n in bands:
+        band_found[band] += n
+    tiers = _counts(tier_found, TIERS)
     customers = sum(r.customers for r in mine)
     audit.record(session, principal, "read", "dashboard", day.isoformat())
     return Dashboard(
@@ -282,16 +212,16 @@ def dashboard(
             round(sum(r.churn_probability for r in mine) / customers, 6) if customers else None
         ),
         tiers=tiers,
-        bands=_counts(mine, BANDS, "band"),
+        bands=_counts(band_found, BANDS),
         migration=_migration(session, before, day, branch_id, tiers) if before else None,
-        clv_bins=_bins(mine),
-        branches=_branches(cube, names, complaints),
-        lorenz=_lorenz(stored.get("pareto")),
+        clv_bins=_bins(bands),
+        branches=_branches(branch_rows, names, complaints),
+        lorenz=stored.lorenz(found.get("pareto")),
         complaint_months=months,
         complaints=topics,
-        demand=_demand(session, stored.get("demand_forecast") or [], branch_id),
-        segments=_segments(stored.get("segments") or []),
-        rules=_rules(stored.get("associations") or []),
+        demand=stored.demand(session, found.get("demand_forecast") or [], branch_id),
+        segments=stored.segments(found.get("segments") or []),
+        rules=stored.rules(found.get("associations") or []),
     )
 
 
