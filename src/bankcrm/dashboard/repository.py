@@ -135,20 +135,26 @@ def migration(
     return {(a, b): int(n) for a, b, n in session.execute(query)}
 
 
-def complaints_by_branch(
-    session: Session, since: datetime, until: datetime, branch_id: int | None
-) -> dict[int, int]:
-    """Complaints opened in [since, until) per current branch of the customer."""
-    query = (
-        select(Customer.branch_id, func.count())
+def complaints(
+    session: Session, starts: list[datetime], until: datetime
+) -> list[tuple[int, int, str, int]]:
+    """(branch, month, topic, complaints) of the complaints opened in [starts[0], until):
+    month i is [starts[i], starts[i + 1]). One scan of the period's complaints; the month
+    is found by comparing timestamps (the same on SQLite and PostgreSQL, and cheaper than
+    extracting the year and month of every row)."""
+    month = case(
+        *[(Case.opened_at < start, i - 1) for i, start in enumerate(starts[1:], 1)],
+        else_=len(starts) - 1,
+    )
+    keys = (Customer.branch_id, month, Case.topic)
+    rows = session.execute(
+        select(*keys, func.count())
         .select_from(Case)
         .join(Customer, Customer.id == Case.customer_id)
-        .where(Case.kind == "complaint", Case.opened_at >= since, Case.opened_at < until)
-        .group_by(Customer.branch_id)
+        .where(Case.kind == "complaint", Case.opened_at >= starts[0], Case.opened_at < until)
+        .group_by(*keys)
     )
-    if branch_id is not None:
-        query = query.where(Customer.branch_id == branch_id)
-    return {int(b): int(n) for b, n in session.execute(query)}
+    return [(int(b), int(m), topic, int(n)) for b, m, topic, n in rows]
 
 
 def branch_names(session: Session) -> dict[int, str]:

@@ -32,7 +32,6 @@ from bankcrm.kit.errors import Forbidden, InvalidInput, NotFound
 from bankcrm.security import audit
 from bankcrm.security.principal import Principal
 from bankcrm.security.roles import Role
-from bankcrm.service_desk import repository as service_desk_repository
 
 READERS = frozenset({Role.EXECUTIVE, Role.ANALYST, Role.PRODUCT_MANAGER, Role.BRANCH_MANAGER})
 MONTHS = 12  # complaints: the twelve months up to the scoring date
@@ -73,12 +72,6 @@ def _pick(
 def _month(day: date, back: int) -> date:
     index = day.year * 12 + day.month - 1 - back
     return date(index // 12, index % 12 + 1, 1)
-
-
-def _window(as_of: date) -> tuple[datetime, datetime]:
-    """The MONTHS calendar months up to and including the scoring date's month."""
-    since = datetime.combine(_month(as_of, MONTHS - 1), datetime.min.time())
-    return since, datetime.combine(_month(as_of, -1), datetime.min.time())
 
 
 def _counts(found: dict[str, int], codes: tuple[str, ...]) -> list[Count]:
@@ -154,16 +147,30 @@ def _migration(
 
 def _complaints(
     session: Session, as_of: date, branch_id: int | None
-) -> tuple[list[str], list[TopicMonth]]:
-    """Complaints by month and topic, counted by the service desk's own query (its feedback
-    analytics limit a branch manager to their branch in the same way)."""
-    months = [_month(as_of, back).strftime("%Y-%m") for back in range(MONTHS - 1, -1, -1)]
-    rows = service_desk_repository.counts_by_month(session, branch_id, *_window(as_of))
-    return months, [
-        TopicMonth(month=f"{y:04d}-{m:02d}", topic=topic, complaints=n)
-        for y, m, kind, topic, n in rows
-        if kind == "complaint"
+) -> tuple[list[str], list[TopicMonth], dict[int, int]]:
+    """The MONTHS calendar months up to the scoring date's, the complaints per month and
+    topic (a branch manager's branch only, the rule of the service desk's feedback
+    analytics) and the complaints per branch (every branch, for the comparison)."""
+    starts = [
+        datetime.combine(_month(as_of, back), datetime.min.time())
+        for back in range(MONTHS - 1, -1, -1)
     ]
+    until = datetime.combine(_month(as_of, -1), datetime.min.time())
+    per_month: dict[tuple[int, str], int] = defaultdict(int)
+    per_branch: dict[int, int] = defaultdict(int)
+    for branch, month, topic, n in repository.complaints(session, starts, until):
+        per_branch[branch] += n
+        if branch_id is None or branch == branch_id:
+            per_month[month, topic] += n
+    months = [start.strftime("%Y-%m") for start in starts]
+    return (
+        months,
+        [
+            TopicMonth(month=months[m], topic=topic, complaints=n)
+            for (m, topic), n in sorted(per_month.items())
+        ],
+        dict(per_branch),
+    )
 
 
 def dashboard(
@@ -187,8 +194,7 @@ def dashboard(
     branch_rows = repository.branch_tiers(session, day)
     mine = [r for r in branch_rows if branch_id is None or r.branch_id == branch_id]
     bands = repository.band_bins(session, day, branch_id)
-    months, topics = _complaints(session, day, branch_id)
-    complaints = repository.complaints_by_branch(session, *_window(day), None)
+    months, topics, complaints = _complaints(session, day, branch_id)
     found = repository.results(session, day, stored.KINDS)
     tier_found: dict[str, int] = defaultdict(int)
     band_found: dict[str, int] = defaultdict(int)

@@ -335,3 +335,34 @@ def test_the_page_takes_no_posts(client: TestClient, scored: Bank) -> None:
     token = log_in(client, scored.users["executive"].username)
     for data in ({}, {"csrf_token": token}):
         assert client.post("/dashboard", data=data).status_code == 405
+
+
+@pytest.mark.parametrize("role", ["executive", "branch_manager"])
+def test_complaints_match_the_service_desk_analytics(
+    client: TestClient, scored: Bank, login: Login, session: Session, role: str
+) -> None:
+    """The dashboard counts complaints in one query of its own (per branch, month and topic);
+    per month and topic they are those of `GET /api/v1/cases/analytics`, month edges too."""
+    for moment in (
+        datetime(2025, 9, 30, 23, 59, 59),  # before the twelve months
+        datetime(2025, 10, 1, 0, 0),
+        datetime(2026, 8, 31, 23, 59, 59),
+        datetime(2026, 9, 1, 0, 0),
+        datetime(2026, 10, 1, 0, 0),  # after the scoring month
+    ):
+        records.case(session, scored.boris_customer, topic="edge", opened_at=moment)
+        records.case(session, scored.south_customer, topic="edge", opened_at=moment)
+    session.commit()
+    headers = login(scored.users[role])
+    board = client.get("/api/v1/dashboard", headers=headers).json()
+    desk = client.get("/api/v1/cases/analytics?since=2025-10&until=2026-09", headers=headers)
+    assert desk.status_code == 200
+    expected = {
+        (m["month"], m["topic"]): m["cases"] for m in desk.json()["by_month"]
+        if m["kind"] == "complaint"
+    }  # fmt: skip
+    assert {(t["month"], t["topic"]): t["complaints"] for t in board["complaints"]} == expected
+    edges = {month for month, topic in expected if topic == "edge"}
+    assert edges == {"2025-10", "2026-08", "2026-09"}
+    branches = {b["branch"]: b["complaints"] for b in board["branches"]}
+    assert branches == {"North": 2 + 3, "South": 1 + 3}
