@@ -30,6 +30,8 @@ class CustomerScore(TimestampMixin, Base):
     __table_args__ = (
         UniqueConstraint("customer_id", "as_of"),
         Index("ix_customer_scores_as_of_tier", "as_of", "tier"),
+        # The dashboard's tier migration joins two dates by customer (index-only).
+        Index("ix_customer_scores_as_of_customer", "as_of", "customer_id", "tier"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -96,6 +96,22 @@ RELATIONSHIPS: dict[str, str] = {
     "director": N_("Director"),
 }
 
+PRODUCT_CATEGORIES: dict[str, str] = {
+    "current_account": N_("Current account"),
+    "savings_account": N_("Savings account"),
+    "term_deposit": N_("Term deposit"),
+    "consumer_loan": N_("Consumer loan"),
+    "mortgage": N_("Mortgage"),
+    "business_loan": N_("Business loan"),
+    "credit_card": N_("Credit card"),
+    "debit_card": N_("Debit card"),
+    "wealth_management": N_("Wealth management"),
+    "insurance": N_("Insurance"),
+    "payroll": N_("Payroll"),
+    "cash_management": N_("Cash management"),
+    "trade_finance": N_("Trade finance"),
+}
+
 
 def label(table: dict[str, str], code: str | None) -> str:
     """The catalogue message of a code, or the code itself when the table lacks it."""

@@ -34,7 +34,7 @@ def test_user_language_upgrades_and_downgrades(backend: str, tmp_path: Path) -> 
                     "'2026-11-26 08:00:00', '2026-11-26 09:00:00')"
                 )
             )
-        migrate.upgrade(engine, "0006_user_language")
+        migrate.upgrade(engine, "0006")
         assert "language" in {c["name"] for c in inspect(engine).get_columns("users")}
         with engine.begin() as conn:
             assert conn.execute(text("select language from users")).scalar_one() is None

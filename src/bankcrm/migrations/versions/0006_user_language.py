@@ -1,6 +1,6 @@
 """users.language: the page language a user chose, so it follows them to any browser
 
-Revision ID: 0006_user_language
+Revision ID: 0006
 Revises: 0005
 Create Date: 2026-11-26 08:30:00
 """
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0006_user_language"
+revision: str = "0006"
 down_revision: str | Sequence[str] | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

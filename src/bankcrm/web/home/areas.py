@@ -89,6 +89,17 @@ AREAS: tuple[Area, ...] = (
         frozenset({BM, PM, EX, AN}),
     ),
     Area(
+        "dashboard",
+        N_("Management dashboard"),
+        N_(
+            "Profit concentration, tiers and their moves, lifetime value, churn risk, "
+            "complaints, demand and the branches compared."
+        ),
+        "/dashboard",
+        "GET /api/v1/dashboard",
+        frozenset({BM, PM, EX, AN}),
+    ),
+    Area(
         "break_glass",
         N_("Break-glass report"),
         N_("Who unmasked which customer outside their scope, and why."),

@@ -1,0 +1,90 @@
+"""The bank-wide results `bankcrm score` stored (analytics_results payloads, JSON) read
+back as the dashboard's models. A payload from an older or newer run may lack a field or
+hold NaN: that shows as no number, never as an error."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bankcrm.dashboard import repository
+from bankcrm.dashboard.schemas import Lorenz, ProductDemand, Rule, Segment
+
+RULES = 20  # association rules shown, highest lift first
+KINDS = ("pareto", "segments", "associations", "demand_forecast")
+
+
+def finite(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and math.isfinite(value) else None
+
+
+def demand(
+    session: Session, cells: list[dict[str, Any]], branch_id: int | None
+) -> list[ProductDemand]:
+    """The forecast's cells (product x segment x branch) summed per product, most expected
+    take-up first; a branch manager's from their branch's cells only."""
+    sums: dict[int, list[float]] = defaultdict(lambda: [0.0] * 4)
+    for cell in cells:
+        if branch_id is not None and cell.get("branch_id") != branch_id:
+            continue
+        s = sums[int(cell["product_id"])]
+        for i, key in enumerate(
+            ("customers", "expected", "opened_last_quarter", "opened_year_ago")
+        ):
+            s[i] += finite(cell.get(key)) or 0.0
+    names = repository.product_names(session, sorted(sums))
+    rows = [
+        ProductDemand(
+            product_id=p,
+            product=names.get(p, str(p)),
+            customers=int(s[0]),
+            expected=round(s[1], 2),
+            opened_last_quarter=int(s[2]),
+            opened_year_ago=int(s[3]),
+        )
+        for p, s in sums.items()
+    ]
+    return sorted(rows, key=lambda r: (-r.expected, r.product))
+
+
+def lorenz(payload: dict[str, Any] | None) -> Lorenz | None:
+    if not payload:
+        return None
+    return Lorenz(
+        customers=int(payload.get("customers", 0)),
+        share_for_80=finite(payload.get("share_for_80")) or 0.0,
+        top_20_share=finite(payload.get("top_20_share")) or 0.0,
+        unprofitable_share=finite(payload.get("unprofitable_share")) or 0.0,
+        curve=[(float(x), float(y)) for x, y in payload.get("lorenz", [])],
+    )
+
+
+def segments(records: list[dict[str, Any]]) -> list[Segment]:
+    return [
+        Segment(
+            segment_id=int(r["segment_id"]),
+            name=str(r.get("segment", "")),
+            description=str(r.get("description", "")),
+            customers=int(r.get("customers", 0)),
+            share=finite(r.get("share")) or 0.0,
+            mean_contribution=finite(r.get("mean_contribution")),
+        )
+        for r in records
+    ]
+
+
+def rules(records: list[dict[str, Any]]) -> list[Rule]:
+    return [
+        Rule(
+            antecedent=[str(a) for a in r["antecedent"]],
+            consequent=str(r["consequent"]),
+            support=finite(r.get("support")) or 0.0,
+            confidence=finite(r.get("confidence")) or 0.0,
+            lift=finite(r.get("lift")) or 0.0,
+            sentence=str(r.get("sentence", "")),
+        )
+        for r in records[:RULES]
+    ]
