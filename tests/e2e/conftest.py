@@ -27,6 +27,7 @@ from playwright.sync_api import (
     ViewportSize,
     sync_playwright,
 )
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from bankcrm.config import Settings
@@ -98,6 +99,17 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     yield Server(f"http://127.0.0.1:{port}", names, url)
     uv.should_exit = True
     thread.join(timeout=10)
+
+
+@pytest.fixture(autouse=True)
+def _users_speak_the_default_again(server: Server) -> Iterator[None]:
+    """A test that switches a signed-in user's language stores it on the user (it follows
+    them to any browser); the next test of the shared server starts from the default."""
+    yield
+    engine = make_engine(server.database_url)
+    with engine.begin() as connection:
+        connection.execute(text("update users set language = null"))
+    engine.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -22,7 +22,14 @@ import pandas as pd
 import pyarrow as pa
 from sqlalchemy.orm import Session, sessionmaker
 
-from bankcrm.analytics import churn, profitability, repository, score_repository, tiers
+from bankcrm.analytics import (
+    churn,
+    dashboard_cube,
+    profitability,
+    repository,
+    score_repository,
+    tiers,
+)
 from bankcrm.analytics.features import FeatureSources, account_balances, build_features
 from bankcrm.analytics.ledger import QUARTER_DAYS, Ledger, build_ledger
 from bankcrm.analytics.lifetime import lifetime_values
@@ -268,6 +275,7 @@ def run_scoring(
         }
     )
     facts = _facts(results, concentration, tiering, model, life["fits"])
+    branches = _branches(engine.tables["customers"])
     facts["offers"] = len(offers.offers)
     facts["customers_with_offers"] = int(offers.offers["customer_id"].nunique())
     facts["step_seconds"] = laps
@@ -284,6 +292,7 @@ def run_scoring(
             scores=results,
             extra={
                 "pareto": _pareto_payload(concentration),
+                dashboard_cube.KIND: dashboard_cube.cube(results, branches),
                 "churn_model_card": model.card,
                 **offers.payloads,
             },
@@ -315,6 +324,12 @@ def _reachable(customers: Any) -> set[int]:
     """Customers the bank may still sell to: active or dormant."""
     frame = customers.select(["customer_id", "status"]).to_pandas()
     return set(frame.loc[frame["status"].isin(REACHABLE_STATUSES), "customer_id"].astype(int))
+
+
+def _branches(customers: Any) -> pd.Series:
+    """Customer id -> branch id, as the customers were when scored."""
+    frame = customers.select(["customer_id", "branch_id"]).to_pandas()
+    return pd.Series(frame["branch_id"].to_numpy(), index=frame["customer_id"].to_numpy())
 
 
 def _arrow(frame: pd.DataFrame) -> pa.Table:

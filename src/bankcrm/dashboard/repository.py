@@ -14,19 +14,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, case, func, select
 from sqlalchemy.orm import Session, aliased
 
+from bankcrm.analytics.dashboard_cube import CLV_EDGES
 from bankcrm.analytics.models import AnalyticsResult, CustomerScore, ScoreRun
 from bankcrm.customers.models import Customer
 from bankcrm.products.models import Product
 from bankcrm.service_desk.models import Case
 from bankcrm.staff.models import Branch
-
-# CLV histogram edges: 1 - 2.5 - 5 steps, so a skewed distribution shows both its many
-# small values and its few large ones. Bin 0 is below 0, bin i is [EDGES[i-1], EDGES[i]),
-# the last bin is EDGES[-1] and above.
-CLV_EDGES: tuple[float, ...] = (
-    0.0,
-    *(step * 10.0**power for power in range(2, 9) for step in (1.0, 2.5, 5.0)),
-)
 
 
 @dataclass(frozen=True)

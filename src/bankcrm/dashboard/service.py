@@ -16,9 +16,11 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
+from bankcrm.analytics.dashboard_cube import CLV_EDGES
+from bankcrm.analytics.dashboard_cube import KIND as CUBE
 from bankcrm.analytics.tiers import BANDS, TIERS
 from bankcrm.dashboard import repository, stored
-from bankcrm.dashboard.repository import CLV_EDGES, BranchTier
+from bankcrm.dashboard.repository import BranchTier
 from bankcrm.dashboard.schemas import (
     Bin,
     BranchRow,
@@ -191,11 +193,16 @@ def dashboard(
             raise NotFound("there is no scoring run yet: run `bankcrm score`")
         return _empty(scope)
     day, before = _pick(runs, as_of, compare_to)
-    branch_rows = repository.branch_tiers(session, day)
+    found = repository.results(session, day, (*stored.KINDS, CUBE))
+    cube = stored.cube(found.get(CUBE))
+    if cube is not None:  # summed by `bankcrm score`
+        branch_rows, all_bands = cube
+        bands = [(b, k, n) for br, b, k, n in all_bands if branch_id in (None, br)]
+    else:  # a run stored before the cube existed
+        branch_rows = repository.branch_tiers(session, day)
+        bands = repository.band_bins(session, day, branch_id)
     mine = [r for r in branch_rows if branch_id is None or r.branch_id == branch_id]
-    bands = repository.band_bins(session, day, branch_id)
     months, topics, complaints = _complaints(session, day, branch_id)
-    found = repository.results(session, day, stored.KINDS)
     tier_found: dict[str, int] = defaultdict(int)
     band_found: dict[str, int] = defaultdict(int)
     for row in mine:

@@ -11,10 +11,29 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bankcrm.dashboard import repository
+from bankcrm.dashboard.repository import BranchTier
 from bankcrm.dashboard.schemas import Lorenz, ProductDemand, Rule, Segment
 
 RULES = 20  # association rules shown, highest lift first
 KINDS = ("pareto", "segments", "associations", "demand_forecast")
+
+
+def cube(
+    payload: dict[str, Any] | None,
+) -> tuple[list[BranchTier], list[tuple[int, str, int, int]]] | None:
+    """The run's per-branch sums (analytics/dashboard_cube.py): rows per branch and tier, and
+    (branch, band, CLV bin, customers); None when the run has none or it is malformed."""
+    if not payload:
+        return None
+    try:
+        tiers = [
+            BranchTier(int(b), str(t), int(n), float(c), float(p), float(v), float(w))
+            for b, t, n, c, p, v, w in payload["branch_tiers"]
+        ]
+        bins = [(int(b), str(band), int(k), int(n)) for b, band, k, n in payload["band_bins"]]
+    except (KeyError, TypeError, ValueError):
+        return None
+    return tiers, bins
 
 
 def finite(value: Any) -> float | None:

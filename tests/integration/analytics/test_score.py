@@ -229,6 +229,7 @@ def test_score_writes_every_open_customer_once_and_is_idempotent(scored: Scored)
     assert scored.results == [
         "associations",
         "churn_model_card",
+        "dashboard_cube",
         "demand_forecast",
         "offer_exclusions",
         "pareto",

@@ -1,0 +1,102 @@
+"""The per-branch sums `bankcrm score` stores for the dashboard give the same dashboard as
+summing the scores in the database, for the bank and for one branch, on both databases."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bankcrm.analytics import dashboard_cube
+from bankcrm.analytics.models import AnalyticsResult, CustomerScore, ScoreRun
+from bankcrm.customers.models import Customer
+from bankcrm.dashboard import service
+from bankcrm.security.service import principal_for
+from tests import records
+
+DAY = date(2026, 9, 30)
+# Values on the histogram's edges and either side of them, and both tiers and bands.
+SCORES = [
+    ("gold", "top", 1_000_000.0, 0.05),
+    ("gold", "important", 100.0, 0.10),
+    ("growth", "core", 99.99, 0.30),
+    ("general", "core", 0.0, 0.02),
+    ("general", "mass", -5.0, 0.50),
+    ("unprofitable", "mass", 2_500.0, 0.90),
+    ("general", "mass", 5e9, 0.01),
+]
+
+
+def test_stored_sums_give_the_same_dashboard(session: Session) -> None:
+    north, south = records.branch(session, name="North"), records.branch(session, name="South")
+    for i, (tier, band, clv, churn) in enumerate(SCORES):
+        branch = north if i % 2 else south
+        customer = records.customer(session, branch, records.staff(session, branch))
+        records.score(
+            session,
+            customer,
+            DAY,
+            tier=tier,
+            band=band,
+            clv=clv,
+            churn_probability=churn,
+            value_at_risk=churn * max(clv, 0.0),
+            contribution=1000.0 * (i - 2),
+        )
+    executive = principal_for(records.user(session, "executive"))
+    manager = principal_for(records.user(session, "branch_manager", branch=north))
+    session.flush()
+    summed_by_database = [
+        service.dashboard(session, who, None, None) for who in (executive, manager)
+    ]
+
+    rows = session.execute(
+        select(CustomerScore, Customer.branch_id)
+        .join(Customer, Customer.id == CustomerScore.customer_id)
+        .where(CustomerScore.as_of == DAY)
+    ).all()
+    scores = pd.DataFrame(
+        [
+            {
+                "customer_id": s.customer_id,
+                "tier": s.tier,
+                "band": s.band,
+                **{c: getattr(s, c) for c in dashboard_cube.SUMMED},
+            }
+            for s, _branch in rows
+        ]
+    )
+    branch_of = pd.Series({s.customer_id: branch for s, branch in rows})
+    run = session.scalars(select(ScoreRun).where(ScoreRun.as_of == DAY)).one()
+    payload = dashboard_cube.cube(scores, branch_of)
+    session.add(
+        AnalyticsResult(
+            run_id=run.id, as_of=DAY, kind=dashboard_cube.KIND, payload=json.dumps(payload)
+        )
+    )
+    session.flush()
+    from_the_cube = [service.dashboard(session, who, None, None) for who in (executive, manager)]
+
+    assert from_the_cube == summed_by_database
+    assert from_the_cube[0].customers == len(SCORES)
+    assert from_the_cube[1].customers == 3  # North: every second customer
+    assert sum(b.customers for b in from_the_cube[0].clv_bins) == len(SCORES)
+
+
+def test_a_malformed_cube_falls_back_to_the_database(session: Session) -> None:
+    north = records.branch(session)
+    records.score(session, records.customer(session, north, records.staff(session, north)), DAY)
+    executive = principal_for(records.user(session, "executive"))
+    session.flush()
+    before = service.dashboard(session, executive, None, None)
+    run = session.scalars(select(ScoreRun).where(ScoreRun.as_of == DAY)).one()
+    session.add(
+        AnalyticsResult(
+            run_id=run.id, as_of=DAY, kind=dashboard_cube.KIND, payload='{"branch_tiers": 3}'
+        )
+    )
+    session.flush()
+    assert service.dashboard(session, executive, None, None) == before
