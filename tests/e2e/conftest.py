@@ -14,6 +14,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -163,6 +164,21 @@ def _new_page(
     watched = Watched(context.new_page(), name)
     yield watched
     context.close()
+    assert not watched.errors, watched.errors
+
+
+@contextmanager
+def another_window(browser: Browser, name: str, viewport: ViewportSize) -> Iterator[Watched]:
+    """A second person's browser inside one test, watched like `desk` and `phone`: for a
+    flow whose later steps need what its earlier steps made (xdist does not keep the
+    order of a module's tests, so one test may not rely on another having run)."""
+    context = browser.new_context(viewport=viewport, locale="en-GB")
+    context.set_default_timeout(5_000)
+    watched = Watched(context.new_page(), name)
+    try:
+        yield watched
+    finally:
+        context.close()
     assert not watched.errors, watched.errors
 
 

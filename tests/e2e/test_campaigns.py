@@ -1,8 +1,8 @@
 """Campaigns in Chromium: a product manager builds a segment and watches the live count
 (and the consent exclusion) change with the filters, creates a campaign from it, builds
 its target list (masked) and records outcomes that move the chart; an analyst sees the
-results and no personal identifier; both pages fit a 375x812 phone. The later tests read
-the campaign the first one creates (the module's tests run in order on one server)."""
+results and no personal identifier; both pages fit a 375x812 phone. The phone checks
+read the campaign the flow creates, so they are the flow's last steps."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy.orm import Session
 
 from bankcrm.kit.db import make_engine
 from tests import records
-from tests.e2e.conftest import E2E, PHONE, Server, Watched
+from tests.e2e.conftest import E2E, PHONE, Server, Watched, another_window
 from tests.e2e.test_workbench import log_in
 
 pytestmark = E2E
@@ -74,7 +74,10 @@ def change(page: Page, selector: str, value: str) -> None:
     page.locator(selector).press("Tab")
 
 
-def test_product_manager_runs_a_campaign(desk: Watched, server: Server, market: Market) -> None:
+def test_product_manager_runs_a_campaign(
+    desk: Watched, server: Server, market: Market, browser: Browser
+) -> None:
+    """Then, on that campaign: an analyst's and the product manager's phone."""
     page = desk.page
     log_in(page, server, market.product_manager)
     expect(page).to_have_url(f"{server.url}/")
@@ -167,8 +170,13 @@ def test_product_manager_runs_a_campaign(desk: Watched, server: Server, market: 
     page.goto(f"{server.url}/campaigns")
     expect(page.get_by_test_id("campaigns")).to_contain_text("Gold savers in Vysocina")
 
+    with another_window(browser, f"{desk.name}-analyst", PHONE) as phone:
+        analyst_sees_results_and_no_customer_on_a_phone(phone, server, market)
+    with another_window(browser, f"{desk.name}-manager", PHONE) as phone:
+        product_manager_pages_fit_a_phone(phone, server, market)
 
-def test_analyst_sees_results_and_no_customer_on_a_phone(
+
+def analyst_sees_results_and_no_customer_on_a_phone(
     phone: Watched, server: Server, market: Market
 ) -> None:
     page = phone.page
@@ -199,7 +207,7 @@ def test_analyst_sees_results_and_no_customer_on_a_phone(
     phone.shot("campaign")
 
 
-def test_product_manager_pages_fit_a_phone(phone: Watched, server: Server, market: Market) -> None:
+def product_manager_pages_fit_a_phone(phone: Watched, server: Server, market: Market) -> None:
     page = phone.page
     log_in(page, server, market.product_manager)
     expect(page).to_have_url(f"{server.url}/")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -20,7 +20,7 @@ from bankcrm.kit.db import make_engine
 from bankcrm.security.models import User
 from bankcrm.staff.models import Branch, Staff
 from tests import records
-from tests.e2e.conftest import E2E, Server, Watched
+from tests.e2e.conftest import E2E, PHONE, Server, Watched, another_window
 from tests.e2e.test_workbench import log_in
 
 pytestmark = E2E
@@ -71,7 +71,10 @@ def log_out(page: Page, server: Server) -> None:
     expect(page).to_have_url(f"{server.url}/login")
 
 
-def test_handover_from_proposal_to_approval(desk: Watched, server: Server, team: Team) -> None:
+def test_handover_from_proposal_to_approval(
+    desk: Watched, server: Server, team: Team, browser: Browser
+) -> None:
+    """Then the branch manager's phone, on the handover made here."""
     page = desk.page
     log_in(page, server, server.users["account_manager"])
     page.goto(f"{server.url}/customers")
@@ -146,6 +149,9 @@ def test_handover_from_proposal_to_approval(desk: Watched, server: Server, team:
     expect(page.get_by_test_id("error-to")).to_have_text("The period ends before it starts.")
     desk.shot("scorecards-bad-period")
 
+    with another_window(browser, f"{desk.name}-phone", PHONE) as phone:
+        staff_pages_on_a_phone(phone, server)
+
 
 def test_the_receiver_sees_the_watch_and_only_his_own_scorecard(
     desk: Watched, server: Server, team: Team
@@ -171,7 +177,7 @@ def test_a_role_without_handovers_sees_no_checkbox(desk: Watched, server: Server
     # Its refusal of /portfolio-transfers and /scorecards (403 pages): integration tests.
 
 
-def test_the_staff_pages_on_a_phone(phone: Watched, server: Server, team: Team) -> None:
+def staff_pages_on_a_phone(phone: Watched, server: Server) -> None:
     page = phone.page
     log_in(page, server, server.users["branch_manager"])
     page.goto(f"{server.url}/customers?q=Handover")
