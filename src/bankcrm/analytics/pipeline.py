@@ -292,7 +292,13 @@ def run_scoring(
             scores=results,
             extra={
                 "pareto": _pareto_payload(concentration),
-                dashboard_cube.KIND: dashboard_cube.cube(results, branches),
+                dashboard_cube.KIND: {
+                    **dashboard_cube.cube(results, branches),
+                    "complaints": dashboard_cube.complaints(
+                        engine.tables["cases"].to_pandas(), branches, as_of
+                    ),
+                    "demand": dashboard_cube.demand(offers.payloads["demand_forecast"]),
+                },
                 "churn_model_card": model.card,
                 **offers.payloads,
             },

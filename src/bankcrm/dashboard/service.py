@@ -16,7 +16,7 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
-from bankcrm.analytics.dashboard_cube import CLV_EDGES
+from bankcrm.analytics.dashboard_cube import CLV_EDGES, COMPLAINT_MONTHS
 from bankcrm.analytics.dashboard_cube import KIND as CUBE
 from bankcrm.analytics.tiers import BANDS, TIERS
 from bankcrm.dashboard import repository, stored
@@ -36,7 +36,7 @@ from bankcrm.security.principal import Principal
 from bankcrm.security.roles import Role
 
 READERS = frozenset({Role.EXECUTIVE, Role.ANALYST, Role.PRODUCT_MANAGER, Role.BRANCH_MANAGER})
-MONTHS = 12  # complaints: the twelve months up to the scoring date
+MONTHS = COMPLAINT_MONTHS
 
 
 def require_dashboard(principal: Principal) -> int | None:
@@ -148,11 +148,15 @@ def _migration(
 
 
 def _complaints(
-    session: Session, as_of: date, branch_id: int | None
+    session: Session,
+    as_of: date,
+    branch_id: int | None,
+    stored_rows: list[tuple[int, int, str, int]] | None,
 ) -> tuple[list[str], list[TopicMonth], dict[int, int]]:
     """The MONTHS calendar months up to the scoring date's, the complaints per month and
     topic (a branch manager's branch only, the rule of the service desk's feedback
-    analytics) and the complaints per branch (every branch, for the comparison)."""
+    analytics) and the complaints per branch (every branch, for the comparison): as the
+    run counted them, else counted now."""
     starts = [
         datetime.combine(_month(as_of, back), datetime.min.time())
         for back in range(MONTHS - 1, -1, -1)
@@ -160,7 +164,9 @@ def _complaints(
     until = datetime.combine(_month(as_of, -1), datetime.min.time())
     per_month: dict[tuple[int, str], int] = defaultdict(int)
     per_branch: dict[int, int] = defaultdict(int)
-    for branch, month, topic, n in repository.complaints(session, starts, until):
+    if stored_rows is None:
+        stored_rows = repository.complaints(session, starts, until)
+    for branch, month, topic, n in stored_rows:
         per_branch[branch] += n
         if branch_id is None or branch == branch_id:
             per_month[month, topic] += n
@@ -196,13 +202,20 @@ def dashboard(
     found = repository.results(session, day, (*stored.KINDS, CUBE))
     cube = stored.cube(found.get(CUBE))
     if cube is not None:  # summed by `bankcrm score`
-        branch_rows, all_bands = cube
+        branch_rows, all_bands = cube.branch_tiers, cube.band_bins
         bands = [(b, k, n) for br, b, k, n in all_bands if branch_id in (None, br)]
     else:  # a run stored before the cube existed
         branch_rows = repository.branch_tiers(session, day)
         bands = repository.band_bins(session, day, branch_id)
     mine = [r for r in branch_rows if branch_id is None or r.branch_id == branch_id]
-    months, topics, complaints = _complaints(session, day, branch_id)
+    complaint_rows = cube.complaints if cube is not None else None
+    months, topics, complaints = _complaints(session, day, branch_id, complaint_rows)
+    if cube is not None and cube.demand is not None:
+        demand_cells = cube.demand
+    else:
+        demand_cells = repository.results(session, day, ("demand_forecast",)).get(
+            "demand_forecast", []
+        )
     tier_found: dict[str, int] = defaultdict(int)
     band_found: dict[str, int] = defaultdict(int)
     for row in mine:
@@ -232,7 +245,7 @@ def dashboard(
         lorenz=stored.lorenz(found.get("pareto")),
         complaint_months=months,
         complaints=topics,
-        demand=stored.demand(session, found.get("demand_forecast") or [], branch_id),
+        demand=stored.demand(session, demand_cells or [], branch_id),
         segments=stored.segments(found.get("segments") or []),
         rules=stored.rules(found.get("associations") or []),
     )

@@ -6,23 +6,33 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bankcrm.analytics.dashboard_cube import DEMAND_FIELDS
 from bankcrm.dashboard import repository
 from bankcrm.dashboard.repository import BranchTier
 from bankcrm.dashboard.schemas import Lorenz, ProductDemand, Rule, Segment
 
 RULES = 20  # association rules shown, highest lift first
-KINDS = ("pareto", "segments", "associations", "demand_forecast")
+KINDS = ("pareto", "segments", "associations")
 
 
-def cube(
-    payload: dict[str, Any] | None,
-) -> tuple[list[BranchTier], list[tuple[int, str, int, int]]] | None:
-    """The run's per-branch sums (analytics/dashboard_cube.py): rows per branch and tier, and
-    (branch, band, CLV bin, customers); None when the run has none or it is malformed."""
+@dataclass(frozen=True)
+class Cube:
+    """The run's per-branch sums (analytics/dashboard_cube.py)."""
+
+    branch_tiers: list[BranchTier]
+    band_bins: list[tuple[int, str, int, int]]  # branch, band, CLV bin, customers
+    complaints: list[tuple[int, int, str, int]] | None  # branch, month, topic, complaints
+    demand: list[dict[str, Any]] | None  # the forecast's cells summed per branch, product
+
+
+def cube(payload: dict[str, Any] | None) -> Cube | None:
+    """The stored cube; None when the run has none or it is malformed. Complaints and demand
+    are None when the run stored the cube without them."""
     if not payload:
         return None
     try:
@@ -31,9 +41,22 @@ def cube(
             for b, t, n, c, p, v, w in payload["branch_tiers"]
         ]
         bins = [(int(b), str(band), int(k), int(n)) for b, band, k, n in payload["band_bins"]]
+        complaints = payload.get("complaints")
+        if complaints is not None:
+            complaints = [(int(b), int(m), str(t), int(n)) for b, m, t, n in complaints]
+        demand = payload.get("demand")
+        if demand is not None:
+            demand = [
+                {
+                    "branch_id": int(b),
+                    "product_id": int(p),
+                    **dict(zip(DEMAND_FIELDS, v, strict=True)),
+                }
+                for b, p, *v in demand
+            ]
     except (KeyError, TypeError, ValueError):
         return None
-    return tiers, bins
+    return Cube(tiers, bins, complaints, demand)
 
 
 def finite(value: Any) -> float | None:
@@ -50,9 +73,7 @@ def demand(
         if branch_id is not None and cell.get("branch_id") != branch_id:
             continue
         s = sums[int(cell["product_id"])]
-        for i, key in enumerate(
-            ("customers", "expected", "opened_last_quarter", "opened_year_ago")
-        ):
+        for i, key in enumerate(DEMAND_FIELDS):
             s[i] += finite(cell.get(key)) or 0.0
     names = repository.product_names(session, sorted(sums))
     rows = [

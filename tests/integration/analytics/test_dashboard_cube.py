@@ -4,7 +4,7 @@ summing the scores in the database, for the bank and for one branch, on both dat
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
 
 import pandas as pd
 from sqlalchemy import select
@@ -15,6 +15,7 @@ from bankcrm.analytics.models import AnalyticsResult, CustomerScore, ScoreRun
 from bankcrm.customers.models import Customer
 from bankcrm.dashboard import service
 from bankcrm.security.service import principal_for
+from bankcrm.service_desk.models import Case
 from tests import records
 
 DAY = date(2026, 9, 30)
@@ -30,11 +31,24 @@ SCORES = [
 ]
 
 
+# Complaints on the window's edges (12 months up to September 2026), and other cases.
+CASES = [
+    ("complaint", "card fee", datetime(2025, 10, 1, 0, 0)),  # the first month's first moment
+    ("complaint", "card fee", datetime(2025, 9, 30, 23, 59)),  # before the window
+    ("complaint", "mortgage", datetime(2026, 9, 30, 23, 59)),  # the last month's last minute
+    ("complaint", "mortgage", datetime(2026, 10, 1, 0, 0)),  # after the window
+    ("complaint", "app", datetime(2026, 3, 15, 12, 0)),
+    ("request", "card fee", datetime(2026, 3, 15, 12, 0)),  # not a complaint
+]
+
+
 def test_stored_sums_give_the_same_dashboard(session: Session) -> None:
     north, south = records.branch(session, name="North"), records.branch(session, name="South")
     for i, (tier, band, clv, churn) in enumerate(SCORES):
         branch = north if i % 2 else south
         customer = records.customer(session, branch, records.staff(session, branch))
+        kind, topic, opened = CASES[i % len(CASES)]
+        records.case(session, customer, kind=kind, topic=topic, opened_at=opened)
         records.score(
             session,
             customer,
@@ -46,8 +60,21 @@ def test_stored_sums_give_the_same_dashboard(session: Session) -> None:
             value_at_risk=churn * max(clv, 0.0),
             contribution=1000.0 * (i - 2),
         )
+    product = records.product(session, "savings_account", name="Saver")
+    forecast = [
+        {"product_id": product.id, "branch_id": b.id, "segment_id": k, "customers": 10 + k,
+         "expected": 1.25 * k, "opened_last_quarter": k, "opened_year_ago": 2 * k}
+        for b in (north, south) for k in range(3)
+    ]  # fmt: skip
     executive = principal_for(records.user(session, "executive"))
     manager = principal_for(records.user(session, "branch_manager", branch=north))
+    session.flush()
+    run = session.scalars(select(ScoreRun).where(ScoreRun.as_of == DAY)).one()
+    session.add(
+        AnalyticsResult(
+            run_id=run.id, as_of=DAY, kind="demand_forecast", payload=json.dumps(forecast)
+        )
+    )
     session.flush()
     summed_by_database = [
         service.dashboard(session, who, None, None) for who in (executive, manager)
@@ -70,8 +97,18 @@ def test_stored_sums_give_the_same_dashboard(session: Session) -> None:
         ]
     )
     branch_of = pd.Series({s.customer_id: branch for s, branch in rows})
-    run = session.scalars(select(ScoreRun).where(ScoreRun.as_of == DAY)).one()
-    payload = dashboard_cube.cube(scores, branch_of)
+    cases = pd.DataFrame(
+        [
+            {"customer_id": c.customer_id, "kind": c.kind, "topic": c.topic,
+             "opened_on": c.opened_at.date()}
+            for c in session.scalars(select(Case))
+        ]
+    )  # fmt: skip
+    payload = {
+        **dashboard_cube.cube(scores, branch_of),
+        "complaints": dashboard_cube.complaints(cases, branch_of, DAY),
+        "demand": dashboard_cube.demand(forecast),
+    }
     session.add(
         AnalyticsResult(
             run_id=run.id, as_of=DAY, kind=dashboard_cube.KIND, payload=json.dumps(payload)
@@ -84,6 +121,8 @@ def test_stored_sums_give_the_same_dashboard(session: Session) -> None:
     assert from_the_cube[0].customers == len(SCORES)
     assert from_the_cube[1].customers == 3  # North: every second customer
     assert sum(b.customers for b in from_the_cube[0].clv_bins) == len(SCORES)
+    assert sum(t.complaints for t in from_the_cube[0].complaints) == 4  # in the window
+    assert from_the_cube[0].demand[0].expected == 2 * (1.25 * (0 + 1 + 2))
 
 
 def test_a_malformed_cube_falls_back_to_the_database(session: Session) -> None:
