@@ -19,9 +19,11 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_datetime
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 from starlette.requests import Request
+
+from bankcrm.web import money
 
 TRANSLATIONS = Path(__file__).parent / "translations"
 LANGUAGE_COOKIE = "bankcrm_lang"
@@ -145,7 +147,7 @@ class Formatter:
         return format_datetime(value, style, tzinfo=self.zone, locale=self.locale)
 
     def money(self, amount: Decimal | float, currency: str) -> str:
-        return format_currency(amount, currency, locale=self.locale)
+        return money.money(amount, currency, self.locale)
 
     def number(self, value: Decimal | float | int) -> str:
         return format_decimal(value, locale=self.locale)
