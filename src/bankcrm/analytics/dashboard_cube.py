@@ -107,3 +107,22 @@ def demand(cells: list[dict[str, Any]]) -> list[list[Any]]:
             if isinstance(value, int | float) and np.isfinite(value):
                 s[i] += float(value)
     return [[b, p, *[round(v, 6) for v in s]] for (b, p), s in sorted(sums.items())]
+
+
+def migration(
+    scores: pd.DataFrame, branch_of: pd.Series, before: date, tiers_before: dict[int, str]
+) -> dict[str, Any]:
+    """Tier moves from the run of `before` to this one per branch (customers scored on both
+    dates) and that run's tier counts per branch: the dashboard's default comparison."""
+    earlier = pd.DataFrame(
+        {"customer_id": list(tiers_before), "from_tier": list(tiers_before.values())}
+    )
+    earlier["branch_id"] = earlier["customer_id"].map(branch_of).fillna(-1).astype(np.int64)
+    pairs = scores[["customer_id", "tier"]].merge(earlier, on="customer_id", how="inner")
+    moves = pairs.groupby(["branch_id", "from_tier", "tier"], sort=True).size()
+    counts = earlier.groupby(["branch_id", "from_tier"], sort=True).size()
+    return {
+        "from": before.isoformat(),
+        "moves": [[int(b), str(f), str(t), int(n)] for (b, f, t), n in moves.items()],
+        "before": [[int(b), str(t), int(n)] for (b, t), n in counts.items()],
+    }

@@ -276,6 +276,9 @@ def run_scoring(
     )
     facts = _facts(results, concentration, tiering, model, life["fits"])
     branches = _branches(engine.tables["customers"])
+    with sessions() as session:
+        before = score_repository.run_before(session, as_of)
+        tiers_before = score_repository.tiers_on(session, before) if before else {}
     facts["offers"] = len(offers.offers)
     facts["customers_with_offers"] = int(offers.offers["customer_id"].nunique())
     facts["step_seconds"] = laps
@@ -298,6 +301,11 @@ def run_scoring(
                         engine.tables["cases"].to_pandas(), branches, as_of
                     ),
                     "demand": dashboard_cube.demand(offers.payloads["demand_forecast"]),
+                    "migration": (
+                        dashboard_cube.migration(results, branches, before, tiers_before)
+                        if before
+                        else None
+                    ),
                 },
                 "churn_model_card": model.card,
                 **offers.payloads,

@@ -160,3 +160,19 @@ def replace_results(
 
 def latest_run(session: Session) -> ScoreRun | None:
     return session.scalars(select(ScoreRun).order_by(ScoreRun.id.desc()).limit(1)).first()
+
+
+def run_before(session: Session, as_of: date) -> date | None:
+    """The latest scoring date before `as_of`, if any."""
+    found: date | None = session.scalar(
+        select(func.max(ScoreRun.as_of)).where(ScoreRun.as_of < as_of)
+    )
+    return found
+
+
+def tiers_on(session: Session, as_of: date) -> dict[int, str]:
+    """Each customer's tier scored on `as_of`."""
+    rows = session.execute(
+        select(CustomerScore.customer_id, CustomerScore.tier).where(CustomerScore.as_of == as_of)
+    )
+    return {customer_id: tier for customer_id, tier in rows}

@@ -131,9 +131,21 @@ def _migration(
     after: date,
     branch_id: int | None,
     after_tiers: list[Count],
+    stored_moves: stored.StoredMigration | None,
 ) -> Migration:
-    moves = repository.migration(session, before, after, branch_id)
-    earlier = repository.tier_counts(session, before, branch_id)
+    """From the run's stored moves when they compare with `before`, else by the database."""
+    moves: dict[tuple[str, str], int] = defaultdict(int)
+    earlier: dict[str, int] = defaultdict(int)
+    if stored_moves is not None and stored_moves.before == before:
+        for branch, a, b, n in stored_moves.moves:
+            if branch_id in (None, branch):
+                moves[a, b] += n
+        for branch, a, n in stored_moves.counts:
+            if branch_id in (None, branch):
+                earlier[a] += n
+    else:
+        moves.update(repository.migration(session, before, after, branch_id))
+        earlier.update(repository.tier_counts(session, before, branch_id))
     codes = list(TIERS) + sorted({t for pair in moves for t in pair} - set(TIERS))
     matrix = [[moves.get((a, b), 0) for b in codes] for a in codes]
     now = {c.code: c.customers for c in after_tiers}
@@ -239,7 +251,11 @@ def dashboard(
         ),
         tiers=tiers,
         bands=_counts(band_found, BANDS),
-        migration=_migration(session, before, day, branch_id, tiers) if before else None,
+        migration=(
+            _migration(session, before, day, branch_id, tiers, cube.migration if cube else None)
+            if before
+            else None
+        ),
         clv_bins=_bins(bands),
         branches=_branches(branch_rows, names, complaints),
         lorenz=stored.lorenz(found.get("pareto")),

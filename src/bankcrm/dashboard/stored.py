@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -28,6 +29,16 @@ class Cube:
     band_bins: list[tuple[int, str, int, int]]  # branch, band, CLV bin, customers
     complaints: list[tuple[int, int, str, int]] | None  # branch, month, topic, complaints
     demand: list[dict[str, Any]] | None  # the forecast's cells summed per branch, product
+    migration: StoredMigration | None  # tier moves from the run before this one
+
+
+@dataclass(frozen=True)
+class StoredMigration:
+    """Tier moves from the run of `before` per branch, and that run's tiers per branch."""
+
+    before: date
+    moves: list[tuple[int, str, str, int]]  # branch, tier then, tier now, customers
+    counts: list[tuple[int, str, int]]  # branch, tier then, customers
 
 
 def cube(payload: dict[str, Any] | None) -> Cube | None:
@@ -54,9 +65,17 @@ def cube(payload: dict[str, Any] | None) -> Cube | None:
                 }
                 for b, p, *v in demand
             ]
+        moved = payload.get("migration")
+        migration = None
+        if moved is not None:
+            migration = StoredMigration(
+                date.fromisoformat(moved["from"]),
+                [(int(b), str(f), str(t), int(n)) for b, f, t, n in moved["moves"]],
+                [(int(b), str(t), int(n)) for b, t, n in moved["before"]],
+            )
     except (KeyError, TypeError, ValueError):
         return None
-    return Cube(tiers, bins, complaints, demand)
+    return Cube(tiers, bins, complaints, demand, migration)
 
 
 def finite(value: Any) -> float | None:

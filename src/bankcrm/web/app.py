@@ -3,6 +3,7 @@ workbench's pages and their vendored assets under /static."""
 
 from __future__ import annotations
 
+import gc
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -57,6 +58,11 @@ def create_app(
             return
         runtime = open_runtime(settings)
         app.state.sessions = runtime.sessions
+        # Everything loaded by now lives as long as the server: keep it out of the garbage
+        # collector's full passes, which otherwise walk ~190,000 objects (64 ms) whenever a
+        # page allocates a lot; they were a quarter of the dashboard's server time.
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:

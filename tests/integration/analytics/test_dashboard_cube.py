@@ -10,7 +10,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bankcrm.analytics import dashboard_cube
+from bankcrm.analytics import dashboard_cube, score_repository
 from bankcrm.analytics.models import AnalyticsResult, CustomerScore, ScoreRun
 from bankcrm.customers.models import Customer
 from bankcrm.dashboard import service
@@ -19,6 +19,7 @@ from bankcrm.service_desk.models import Case
 from tests import records
 
 DAY = date(2026, 9, 30)
+BEFORE = date(2026, 8, 31)  # the run before: the default comparison
 # Values on the histogram's edges and either side of them, and both tiers and bands.
 SCORES = [
     ("gold", "top", 1_000_000.0, 0.05),
@@ -49,6 +50,8 @@ def test_stored_sums_give_the_same_dashboard(session: Session) -> None:
         customer = records.customer(session, branch, records.staff(session, branch))
         kind, topic, opened = CASES[i % len(CASES)]
         records.case(session, customer, kind=kind, topic=topic, opened_at=opened)
+        if i != 3:  # one customer is new since the run before; one is gone since (below)
+            records.score(session, customer, BEFORE, tier=SCORES[(i + 1) % len(SCORES)][0])
         records.score(
             session,
             customer,
@@ -60,6 +63,8 @@ def test_stored_sums_give_the_same_dashboard(session: Session) -> None:
             value_at_risk=churn * max(clv, 0.0),
             contribution=1000.0 * (i - 2),
         )
+    gone = records.customer(session, north, records.staff(session, north), status="closed")
+    records.score(session, gone, BEFORE, tier="gold")
     product = records.product(session, "savings_account", name="Saver")
     forecast = [
         {"product_id": product.id, "branch_id": b.id, "segment_id": k, "customers": 10 + k,
@@ -94,9 +99,10 @@ def test_stored_sums_give_the_same_dashboard(session: Session) -> None:
                 **{c: getattr(s, c) for c in dashboard_cube.SUMMED},
             }
             for s, _branch in rows
+            if s.as_of == DAY
         ]
     )
-    branch_of = pd.Series({s.customer_id: branch for s, branch in rows})
+    branch_of = pd.Series(dict(session.execute(select(Customer.id, Customer.branch_id)).all()))
     cases = pd.DataFrame(
         [
             {"customer_id": c.customer_id, "kind": c.kind, "topic": c.topic,
@@ -108,6 +114,9 @@ def test_stored_sums_give_the_same_dashboard(session: Session) -> None:
         **dashboard_cube.cube(scores, branch_of),
         "complaints": dashboard_cube.complaints(cases, branch_of, DAY),
         "demand": dashboard_cube.demand(forecast),
+        "migration": dashboard_cube.migration(
+            scores, branch_of, BEFORE, score_repository.tiers_on(session, BEFORE)
+        ),
     }
     session.add(
         AnalyticsResult(
@@ -123,6 +132,10 @@ def test_stored_sums_give_the_same_dashboard(session: Session) -> None:
     assert sum(b.customers for b in from_the_cube[0].clv_bins) == len(SCORES)
     assert sum(t.complaints for t in from_the_cube[0].complaints) == 4  # in the window
     assert from_the_cube[0].demand[0].expected == 2 * (1.25 * (0 + 1 + 2))
+    moved = from_the_cube[0].migration
+    assert moved is not None and moved.from_date == BEFORE
+    assert sum(map(sum, moved.matrix)) == len(SCORES) - 1 and sum(moved.gone) == 1
+    assert score_repository.run_before(session, DAY) == BEFORE
 
 
 def test_a_malformed_cube_falls_back_to_the_database(session: Session) -> None:
