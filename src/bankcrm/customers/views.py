@@ -30,9 +30,9 @@ from bankcrm.security.schemas import BreakGlassIn
 from bankcrm.service_desk import service as service_desk
 from bankcrm.service_desk.schemas import CaseIn
 from bankcrm.web import labels
-from bankcrm.web.deps import CSRF_HEADER, RecordId, SessionDep, SettingsDep
+from bankcrm.web.deps import RecordId, SessionDep, SettingsDep
 from bankcrm.web.i18n import N_
-from bankcrm.web.pages import Visitor, check_form, render, visitor
+from bankcrm.web.pages import error_page, form_post, render, signed_in
 
 router = APIRouter(include_in_schema=False)
 
@@ -87,7 +87,6 @@ NOT_A_DATE = N_("Enter a date.")
 INVALID = N_("This value is not accepted.")
 NOT_FOUND = N_("This customer does not exist or is not in your scope.")
 NOT_ALLOWED = N_("Your role may not do this.")
-EXPIRED = N_("The form had expired. Reload the page and try again.")
 # Errors of the services' rules, by the field they name.
 RULES: dict[str, str] = {
     "kind": N_("This customer already has an open task of this kind."),
@@ -133,17 +132,6 @@ def _rule_error(exc: InvalidInput | Conflict | Forbidden) -> Errors:
 def _optional(value: str) -> str | None:
     value = value.strip()
     return value or None
-
-
-def _page_error(request: Request, message: str, status_code: int) -> HTMLResponse:
-    return render(request, "error.html", {"message": message}, status_code=status_code)
-
-
-def _signed_in(request: Request, session: Session) -> Visitor | Response:
-    found = visitor(request, session)
-    if found is None:
-        return RedirectResponse(request.app.url_path_for("login"), status.HTTP_303_SEE_OTHER)
-    return found
 
 
 def _chart_data(view: Customer360) -> dict[str, Any]:
@@ -201,30 +189,17 @@ def customer_page(
     customer_id: RecordId, request: Request, session: SessionDep, settings: SettingsDep
 ) -> Response:
     """The customer 360 as the caller may see it (masked per role, audited as the API)."""
-    signed_in = _signed_in(request, session)
-    if isinstance(signed_in, Response):
-        return signed_in
-    principal = signed_in.principal
+    found = signed_in(request, session)
+    if isinstance(found, Response):
+        return found
+    principal = found.principal
     try:
         customer = service.get_customer(session, settings, principal, customer_id)
     except NotFound:
-        return _page_error(request, NOT_FOUND, 404)
+        return error_page(request, NOT_FOUND, 404)
     except Forbidden:
-        return _page_error(request, NOT_ALLOWED, 403)
+        return error_page(request, NOT_ALLOWED, 403)
     return render(request, "customers/customer.html", _context(principal, customer))
-
-
-def _form_post(request: Request, session: Session, csrf_token: str) -> Visitor | Response:
-    """The CSRF check of a form (the field, or htmx's header): a 403 page when it fails,
-    the login form without a session."""
-    sent = csrf_token or request.headers.get(CSRF_HEADER, "")
-    try:
-        signed_in = check_form(request, session, sent)
-    except Forbidden:
-        return _page_error(request, EXPIRED, 403)
-    if signed_in is None:
-        return RedirectResponse(request.app.url_path_for("login"), status.HTTP_303_SEE_OTHER)
-    return signed_in
 
 
 def _back_to_page(request: Request, customer_id: int) -> Response:
@@ -253,7 +228,7 @@ def _form_answer(
     try:
         customer = service.get_customer(session, settings, principal, customer_id)
     except NotFound:
-        return _page_error(request, NOT_FOUND, 404)
+        return error_page(request, NOT_FOUND, 404)
     context = _context(
         principal,
         customer,
@@ -276,10 +251,10 @@ def customer_break_glass(
     csrf_token: FormText = "",
 ) -> Response:
     """Unmask the customer for a stated reason (the API's break-glass rules and audit)."""
-    signed_in = _form_post(request, session, csrf_token)
-    if isinstance(signed_in, Response):
-        return signed_in
-    principal = signed_in.principal
+    posted = form_post(request, session, csrf_token)
+    if isinstance(posted, Response):
+        return posted
+    principal = posted.principal
     values = {"reason": reason}
     try:
         body = BreakGlassIn(reason=reason)
@@ -296,7 +271,7 @@ def customer_break_glass(
         )  # fmt: skip
     except NotFound:
         session.rollback()
-        return _page_error(request, NOT_FOUND, 404)
+        return error_page(request, NOT_FOUND, 404)
     return _back_to_page(request, customer_id)
 
 
@@ -312,10 +287,10 @@ def _submit(
     fields: dict[str, object],
     done: str,
 ) -> Response:
-    signed_in = _form_post(request, session, csrf_token)
-    if isinstance(signed_in, Response):
-        return signed_in
-    principal = signed_in.principal
+    posted = form_post(request, session, csrf_token)
+    if isinstance(posted, Response):
+        return posted
+    principal = posted.principal
     errors: Errors | None = None
     try:
         body = build(**fields)
@@ -331,7 +306,7 @@ def _submit(
         errors = _rule_error(exc)
     except NotFound:
         session.rollback()
-        return _page_error(request, NOT_FOUND, 404)
+        return error_page(request, NOT_FOUND, 404)
     if errors is None and not request.headers.get("HX-Request"):
         target = request.app.url_path_for("customer_page", customer_id=str(customer_id))
         return RedirectResponse(str(target), status.HTTP_303_SEE_OTHER)

@@ -27,10 +27,7 @@ from bankcrm.marketing.page_common import (
     NOT_RUNNING,
     STATES,
     TERMS,
-    form_post,
-    page_error,
     page_number,
-    signed_in,
     state,
 )
 from bankcrm.marketing.schemas import CampaignOut, MemberOut, OutcomeIn, Results, TargetPage
@@ -39,7 +36,7 @@ from bankcrm.security.principal import Principal
 from bankcrm.web import labels
 from bankcrm.web.deps import SessionDep
 from bankcrm.web.i18n import N_
-from bankcrm.web.pages import formatter, render
+from bankcrm.web.pages import error_page, form_post, formatter, render, signed_in
 
 router = APIRouter(include_in_schema=False)
 
@@ -96,14 +93,14 @@ def campaign_page(campaign_id: str, request: Request, session: SessionDep) -> Re
         return found
     principal = found.principal
     if not workbench.may_read_campaigns(principal):
-        return page_error(request, NOT_ALLOWED, 403, principal)
+        return error_page(request, NOT_ALLOWED, 403, principal)
     number_id = _id(campaign_id)
     if number_id is None:
-        return page_error(request, NOT_FOUND, 404, principal)
+        return error_page(request, NOT_FOUND, 404, principal)
     try:
         campaign: CampaignOut = service.get_campaign(session, principal, number_id)
     except NotFound:
-        return page_error(request, NOT_FOUND, 404, principal)
+        return error_page(request, NOT_FOUND, 404, principal)
     common = _common(request, principal, campaign.id)
     number = page_number(request.query_params.get("page"))
     bad_page = number is None
@@ -169,13 +166,13 @@ def campaign_build(
     principal = found.principal
     number_id = _id(campaign_id)
     if number_id is None:
-        return page_error(request, NOT_FOUND, 404, principal)
+        return error_page(request, NOT_FOUND, 404, principal)
     try:
         service.build_target_list(session, principal, number_id)
     except Forbidden:
-        return page_error(request, NOT_RUNNING, 403, principal)
+        return error_page(request, NOT_RUNNING, 403, principal)
     except NotFound:
-        return page_error(request, NOT_FOUND, 404, principal)
+        return error_page(request, NOT_FOUND, 404, principal)
     except Conflict:
         session.rollback()
         return _to_page(request, number_id, "final")
@@ -199,7 +196,7 @@ def campaign_outcome(
     principal = found.principal
     campaign, number = _id(campaign_id), _id(member_id)
     if campaign is None or number is None:
-        return page_error(request, NOT_FOUND, 404, principal)
+        return error_page(request, NOT_FOUND, 404, principal)
     problem: str | None = None
     member: MemberOut | None = None
     try:
@@ -211,9 +208,9 @@ def campaign_outcome(
     except Conflict as exc:
         problem = "at" if exc.field == "at" else "outcome"
     except Forbidden:
-        return page_error(request, NOT_RUNNING, 403, principal)
+        return error_page(request, NOT_RUNNING, 403, principal)
     except NotFound:
-        return page_error(request, NOT_FOUND, 404, principal)
+        return error_page(request, NOT_FOUND, 404, principal)
     if problem is not None:
         session.rollback()
     if not request.headers.get("HX-Request"):

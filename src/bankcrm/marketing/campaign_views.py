@@ -26,10 +26,7 @@ from bankcrm.marketing.page_common import (
     STATES,
     TERMS,
     field_errors,
-    form_post,
-    page_error,
     page_number,
-    signed_in,
     state,
 )
 from bankcrm.marketing.schemas import CampaignIn, SegmentDefinition
@@ -38,7 +35,7 @@ from bankcrm.security.principal import Principal
 from bankcrm.web import labels
 from bankcrm.web.deps import SessionDep
 from bankcrm.web.i18n import N_
-from bankcrm.web.pages import formatter, render
+from bankcrm.web.pages import error_page, form_post, formatter, render, signed_in
 
 router = APIRouter(include_in_schema=False)
 
@@ -58,7 +55,7 @@ def campaign_list(request: Request, session: SessionDep) -> Response:
         return found
     principal = found.principal
     if not workbench.may_read_campaigns(principal):
-        return page_error(request, NOT_ALLOWED, 403, principal)
+        return error_page(request, NOT_ALLOWED, 403, principal)
     number = page_number(request.query_params.get("page"))
     problem = None if number is not None else NO_SUCH_PAGE
     number = number or 1
@@ -118,7 +115,7 @@ def campaign_new(request: Request, session: SessionDep) -> Response:
     principal = found.principal
     if not workbench.may_run_campaigns(principal):
         message = NOT_RUNNING if workbench.may_read_campaigns(principal) else NOT_ALLOWED
-        return page_error(request, message, 403, principal)
+        return error_page(request, message, 403, principal)
     form = parse(lambda name: request.query_params.getlist(name))
     errors: Errors = {"segment": (BAD_SEGMENT, {})} if form.errors else {}
     today = formatter(request).today().isoformat()
@@ -154,7 +151,7 @@ def campaign_create(
         return found
     principal = found.principal
     if not workbench.may_run_campaigns(principal):
-        return page_error(request, NOT_RUNNING, 403, principal)
+        return error_page(request, NOT_RUNNING, 403, principal)
     values = {
         "name": name,
         "product_id": product_id,
@@ -185,7 +182,7 @@ def campaign_create(
             errors = {field: (ENDS_BEFORE if field == "ends_on" else INVALID, {})}
         except Forbidden:
             session.rollback()
-            return page_error(request, NOT_RUNNING, 403, principal)
+            return error_page(request, NOT_RUNNING, 403, principal)
     if errors:
         session.rollback()
         if "product_id" in errors and errors["product_id"][0] == INVALID:

@@ -5,23 +5,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from fastapi import Request, status
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
-from sqlalchemy.orm import Session
 
-from bankcrm.kit.errors import Forbidden
 from bankcrm.marketing.segment_form import CATEGORIES, Errors
-from bankcrm.security.principal import Principal
 from bankcrm.web import labels
-from bankcrm.web.deps import CSRF_HEADER
 from bankcrm.web.i18n import N_
-from bankcrm.web.pages import Visitor, check_form, render, visitor
 
 NOT_ALLOWED = N_("Your role may not use campaigns and segments.")
 NOT_RUNNING = N_("Your role sees campaign results only: it may not change campaigns.")
 NOT_FOUND = N_("This campaign does not exist or is not yours to see.")
-EXPIRED = N_("The form had expired. Reload the page and try again.")
 REQUIRED = N_("This field is required.")
 TOO_LONG = N_("Too long: at most %(max)s characters.")
 NOT_A_CHOICE = N_("Choose one of the options.")
@@ -63,38 +55,6 @@ def state(targeted: bool, starts_on: date, ends_on: date, today: date) -> str:
     if today < starts_on:
         return "planned"
     return "running" if today <= ends_on else "ended"
-
-
-def page_error(
-    request: Request, message: str, status_code: int, principal: Principal | None = None
-) -> HTMLResponse:
-    return render(
-        request,
-        "error.html",
-        {"message": message, "principal": principal},
-        status_code=status_code,
-    )
-
-
-def signed_in(request: Request, session: Session) -> Visitor | Response:
-    """The visitor, or the way to the login form."""
-    found = visitor(request, session)
-    if found is None:
-        return RedirectResponse(request.app.url_path_for("login"), status.HTTP_303_SEE_OTHER)
-    return found
-
-
-def form_post(request: Request, session: Session, csrf_token: str) -> Visitor | Response:
-    """The CSRF check of a form (the field, or htmx's header): a 403 page when it fails,
-    the login form without a session."""
-    sent = csrf_token or request.headers.get(CSRF_HEADER, "")
-    try:
-        found = check_form(request, session, sent)
-    except Forbidden:
-        return page_error(request, EXPIRED, 403)
-    if found is None:
-        return RedirectResponse(request.app.url_path_for("login"), status.HTTP_303_SEE_OTHER)
-    return found
 
 
 def field_errors(exc: ValidationError) -> Errors:

@@ -19,12 +19,12 @@ from bankcrm.customers import portfolio
 from bankcrm.marketing import service, workbench
 from bankcrm.marketing.campaign_page import router as campaign_page_router
 from bankcrm.marketing.campaign_views import router as campaign_list_router
-from bankcrm.marketing.page_common import NOT_ALLOWED, TERMS, form_post, page_error, signed_in
+from bankcrm.marketing.page_common import NOT_ALLOWED, TERMS
 from bankcrm.marketing.segment_form import CHOICES, FIELDS, SegmentFields, SegmentForm, parse
 from bankcrm.security.principal import Principal
 from bankcrm.web import labels
 from bankcrm.web.deps import SessionDep
-from bankcrm.web.pages import render
+from bankcrm.web.pages import error_page, form_post, render, signed_in
 
 router = APIRouter(include_in_schema=False)
 router.include_router(campaign_list_router)
@@ -65,7 +65,7 @@ def segment_builder(request: Request, session: SessionDep) -> Response:
         return found
     principal = found.principal
     if not workbench.may_read_campaigns(principal):
-        return page_error(request, NOT_ALLOWED, 403, principal)
+        return error_page(request, NOT_ALLOWED, 403, principal)
     form = parse(lambda name: request.query_params.getlist(name))
     return render(request, "marketing/segments.html", _context(session, principal, form))
 
@@ -81,7 +81,7 @@ def segment_count(
         return found
     principal = found.principal
     if not workbench.may_read_campaigns(principal):
-        return page_error(request, NOT_ALLOWED, 403, principal)
+        return error_page(request, NOT_ALLOWED, 403, principal)
     form = parse(fields.get_list)
     context = _context(session, principal, form)
     return render(request, "marketing/_segment_count.html", {**context, "oob": True})

@@ -17,13 +17,13 @@ from sqlalchemy.orm import Session
 
 from bankcrm.kit.errors import Forbidden, InvalidInput, NotFound
 from bankcrm.security import service, users
-from bankcrm.security.page_access import NOT_ALLOWED, form_post, page_error, signed_in
+from bankcrm.security.page_access import NOT_ALLOWED
 from bankcrm.security.principal import Principal
 from bankcrm.security.roles import Role
 from bankcrm.security.secrets import MIN_PASSWORD_LENGTH
 from bankcrm.web.deps import RecordId, SessionDep
 from bankcrm.web.i18n import N_
-from bankcrm.web.pages import ROLE_NAMES, render
+from bankcrm.web.pages import ROLE_NAMES, error_page, form_post, render, signed_in
 
 router = APIRouter(include_in_schema=False)
 
@@ -87,7 +87,7 @@ def _users_page(
     try:
         lines, total = users.list_users(session, principal, (number - 1) * PAGE_SIZE, PAGE_SIZE)
     except Forbidden:
-        return page_error(request, NOT_ALLOWED, 403, principal)
+        return error_page(request, NOT_ALLOWED, 403, principal)
     context: dict[str, Any] = {
         "principal": principal,
         "users": lines,
@@ -109,7 +109,7 @@ def users_page(request: Request, session: SessionDep) -> Response:
         return found
     number = _number(request.query_params.get("page"))
     if number is None:
-        return page_error(request, BAD_PAGE, 400, found.principal)
+        return error_page(request, BAD_PAGE, 400, found.principal)
     return _users_page(request, session, found.principal, number)
 
 
@@ -161,7 +161,7 @@ def users_create(
             return _to_user(request, user.id, "created")
     except Forbidden:
         session.rollback()
-        return page_error(request, NOT_ALLOWED, 403, principal)
+        return error_page(request, NOT_ALLOWED, 403, principal)
     except InvalidInput as exc:
         errors = _rule_error(exc)
     session.rollback()  # as the API: a refused request leaves nothing behind
@@ -179,9 +179,9 @@ def _user_page(
     try:
         line = users.get_user(session, principal, user_id)
     except Forbidden:
-        return page_error(request, NOT_ALLOWED, 403, principal)
+        return error_page(request, NOT_ALLOWED, 403, principal)
     except NotFound:
-        return page_error(request, NOT_FOUND, 404, principal)
+        return error_page(request, NOT_FOUND, 404, principal)
     done = request.query_params.get("done") if values is None else None
     context: dict[str, Any] = {
         "principal": principal,
@@ -219,10 +219,10 @@ def _change(
         change(principal)
     except Forbidden:
         session.rollback()
-        return page_error(request, NOT_ALLOWED, 403, principal)
+        return error_page(request, NOT_ALLOWED, 403, principal)
     except NotFound:
         session.rollback()
-        return page_error(request, NOT_FOUND, 404, principal)
+        return error_page(request, NOT_FOUND, 404, principal)
     except InvalidInput as exc:
         session.rollback()
         return _user_page(request, session, principal, user_id, values, _rule_error(exc))

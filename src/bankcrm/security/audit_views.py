@@ -19,11 +19,11 @@ from pydantic import ValidationError
 
 from bankcrm.kit.errors import Forbidden
 from bankcrm.security import service
-from bankcrm.security.page_access import NOT_ALLOWED, page_error, signed_in
+from bankcrm.security.page_access import NOT_ALLOWED
 from bankcrm.security.schemas import AuditEventOut, AuditQuery
 from bankcrm.web.deps import SessionDep, SettingsDep
 from bankcrm.web.i18n import N_
-from bankcrm.web.pages import render
+from bankcrm.web.pages import error_page, render, signed_in
 
 router = APIRouter(include_in_schema=False)
 
@@ -118,7 +118,7 @@ def audit_events_page(request: Request, session: SessionDep, settings: SettingsD
     try:
         service.require_auditor(principal)
     except Forbidden:
-        return page_error(request, NOT_ALLOWED, 403, principal)
+        return error_page(request, NOT_ALLOWED, 403, principal)
     zone = ZoneInfo(settings.display_timezone)
     query, values, errors = _filters(dict(request.query_params), zone)
     number = _page_number(request.query_params.get("page"))

@@ -15,12 +15,12 @@ from sqlalchemy.orm import Session
 from bankcrm.kit.db import utcnow
 from bankcrm.kit.errors import Forbidden, NotFound
 from bankcrm.security import break_glass
-from bankcrm.security.page_access import NOT_ALLOWED, form_post, page_error, signed_in
+from bankcrm.security.page_access import NOT_ALLOWED
 from bankcrm.security.principal import Principal
 from bankcrm.security.roles import Role
 from bankcrm.web.deps import RecordId, SessionDep
 from bankcrm.web.i18n import N_
-from bankcrm.web.pages import render
+from bankcrm.web.pages import error_page, form_post, render, signed_in
 
 router = APIRouter(include_in_schema=False)
 
@@ -48,7 +48,7 @@ def _report(
     try:
         rows, total = break_glass.reported(session, principal, (number - 1) * PAGE_SIZE, PAGE_SIZE)
     except Forbidden:
-        return page_error(request, NOT_ALLOWED, 403, principal)
+        return error_page(request, NOT_ALLOWED, 403, principal)
     pages = max(1, (total - 1) // PAGE_SIZE + 1)
     context: dict[str, Any] = {
         "principal": principal,
@@ -72,7 +72,7 @@ def break_glass_page(request: Request, session: SessionDep) -> Response:
         return found
     number = _number(request.query_params.get("page"))
     if number is None:
-        return page_error(request, BAD_PAGE, 400, found.principal)
+        return error_page(request, BAD_PAGE, 400, found.principal)
     return _report(request, session, found.principal, number)
 
 
@@ -93,10 +93,10 @@ def break_glass_review_page(
         break_glass.review(session, principal, grant_id)
     except Forbidden:
         session.rollback()
-        return page_error(request, NOT_ALLOWED, 403, principal)
+        return error_page(request, NOT_ALLOWED, 403, principal)
     except NotFound:
         session.rollback()
-        return page_error(request, NOT_FOUND, 404, principal)
+        return error_page(request, NOT_FOUND, 404, principal)
     number = _number(page) or 1
     if not request.headers.get("HX-Request"):
         target = str(request.app.url_path_for("break_glass_page"))

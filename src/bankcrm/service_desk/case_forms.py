@@ -15,7 +15,6 @@ REQUIRED = N_("This field is required.")
 TOO_LONG = N_("Too long: at most %(max)s characters.")
 NOT_A_CHOICE = N_("Choose one of the options.")
 INVALID = N_("This value is not accepted.")
-EXPIRED = N_("The form had expired. Reload the page and try again.")
 STALE = N_(
     "Someone changed this case meanwhile. It is shown as it is now: check it and send "
     "your change again."

@@ -23,7 +23,6 @@ from bankcrm.security.principal import Principal
 from bankcrm.security.roles import View
 from bankcrm.service_desk import service, sla
 from bankcrm.service_desk.case_forms import (
-    EXPIRED,
     Errors,
     change_of,
     field_errors,
@@ -32,9 +31,9 @@ from bankcrm.service_desk.case_forms import (
 )
 from bankcrm.service_desk.schemas import CaseChange, CaseOut
 from bankcrm.web import labels
-from bankcrm.web.deps import CSRF_HEADER, SessionDep
+from bankcrm.web.deps import SessionDep
 from bankcrm.web.i18n import N_
-from bankcrm.web.pages import check_form, render, visitor
+from bankcrm.web.pages import error_page, form_post, render, visitor
 
 router = APIRouter(include_in_schema=False)
 
@@ -51,12 +50,6 @@ SURVEY_SCORES = {"csat": range(1, 6), "nps": range(0, 11)}
 
 def _case_id(raw: str) -> int | None:
     return int(raw) if raw.isdigit() and 1 <= int(raw) <= MAX_ID else None
-
-
-def _error_page(request: Request, message: str, code: int, principal: Any = None) -> Response:
-    return render(
-        request, "error.html", {"message": message, "principal": principal}, status_code=code
-    )
 
 
 def _history(case: CaseOut) -> list[tuple[datetime, str, dict[str, object]]]:
@@ -93,9 +86,9 @@ def _render_case(
         case = service.get_case(session, principal, case_id)
         assignees = service.assignees(session, principal)
     except NotFound:
-        return _error_page(request, NOT_FOUND, 404, principal)
+        return error_page(request, NOT_FOUND, 404, principal)
     except Forbidden:
-        return _error_page(request, NOT_HANDLER, 403, principal)
+        return error_page(request, NOT_HANDLER, 403, principal)
     now = datetime.now(UTC)
     moves = sorted(service.MOVES[case.status] - {case.status})
     context: dict[str, Any] = {
@@ -130,7 +123,7 @@ def case_page(case_id: str, request: Request, session: SessionDep) -> Response:
         return RedirectResponse(request.app.url_path_for("login"), status.HTTP_303_SEE_OTHER)
     found = _case_id(case_id)
     if found is None:
-        return _error_page(request, NOT_FOUND, 404, signed_in.principal)
+        return error_page(request, NOT_FOUND, 404, signed_in.principal)
     return _render_case(request, session, signed_in.principal, found)
 
 
@@ -138,16 +131,13 @@ def _form_post(
     request: Request, session: Session, case_id: str, csrf_token: str
 ) -> tuple[Principal, int] | Response:
     """The CSRF check (the field, or htmx's header) and the case id of a form post."""
-    try:
-        signed_in = check_form(request, session, csrf_token or request.headers.get(CSRF_HEADER, ""))
-    except Forbidden:
-        return _error_page(request, EXPIRED, 403)
-    if signed_in is None:
-        return RedirectResponse(request.app.url_path_for("login"), status.HTTP_303_SEE_OTHER)
+    signed = form_post(request, session, csrf_token)
+    if isinstance(signed, Response):
+        return signed
     found = _case_id(case_id)
     if found is None:
-        return _error_page(request, NOT_FOUND, 404, signed_in.principal)
-    return signed_in.principal, found
+        return error_page(request, NOT_FOUND, 404, signed.principal)
+    return signed.principal, found
 
 
 def _done(request: Request, case_id: int, notice: str) -> Response:
@@ -189,10 +179,10 @@ def case_update(
         errors = rule_error(exc, "work")
     except NotFound:
         session.rollback()
-        return _error_page(request, NOT_FOUND, 404, principal)
+        return error_page(request, NOT_FOUND, 404, principal)
     except Forbidden:
         session.rollback()
-        return _error_page(request, NOT_HANDLER, 403, principal)
+        return error_page(request, NOT_HANDLER, 403, principal)
     if errors:
         session.rollback()  # as the API: a refused change leaves nothing behind
         return _render_case(request, session, principal, found, "work", values, errors)
@@ -233,10 +223,10 @@ def case_survey(
         errors = rule_error(exc, "survey")
     except NotFound:
         session.rollback()
-        return _error_page(request, NOT_FOUND, 404, principal)
+        return error_page(request, NOT_FOUND, 404, principal)
     except Forbidden:
         session.rollback()
-        return _error_page(request, NOT_HANDLER, 403, principal)
+        return error_page(request, NOT_HANDLER, 403, principal)
     if errors:
         session.rollback()
         return _render_case(request, session, principal, found, "survey", values, errors)

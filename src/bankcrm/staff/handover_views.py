@@ -19,9 +19,9 @@ from bankcrm.security.principal import Principal
 from bankcrm.staff import choices, handover_form, portfolio
 from bankcrm.staff.schemas import TransferOut
 from bankcrm.staff.terms import FILTER_NAMES, FILTERS, STATUSES, TERMS
-from bankcrm.web.deps import CSRF_HEADER, SessionDep
+from bankcrm.web.deps import SessionDep
 from bankcrm.web.i18n import N_
-from bankcrm.web.pages import Visitor, check_form, render, visitor
+from bankcrm.web.pages import error_page, form_post, render, to_login, visitor
 
 router = APIRouter(include_in_schema=False)
 
@@ -30,31 +30,9 @@ FormList = Annotated[list[str], Form()]
 PAGE_SIZE = 20
 NO_ACCESS = N_("Your role has no portfolio handovers.")
 NOT_FOUND = N_("This handover does not exist or is not in your scope.")
-EXPIRED = N_("The form had expired. Reload the page and try again.")
 BAD_STATUS = N_("The value given for “%(parameter)s” is not valid and was ignored.")
 BAD_PAGE = N_("The page number must be a whole number from 1; showing page 1.")
 PAST_END = N_("There is no such page; showing the last one.")
-
-
-def error_page(
-    request: Request, message: str, code: int, principal: Principal | None = None
-) -> HTMLResponse:
-    return render(
-        request, "error.html", {"message": message, "principal": principal}, status_code=code
-    )
-
-
-def login_redirect(request: Request) -> RedirectResponse:
-    return RedirectResponse(request.app.url_path_for("login"), status.HTTP_303_SEE_OTHER)
-
-
-def form_post(request: Request, session: Session, token: str) -> Visitor | Response:
-    """The CSRF check of a form (the field, or htmx's header)."""
-    try:
-        signed_in = check_form(request, session, token or request.headers.get(CSRF_HEADER, ""))
-    except Forbidden:
-        return error_page(request, EXPIRED, 403)
-    return login_redirect(request) if signed_in is None else signed_in
 
 
 def manager_names(session: Session, transfers: list[TransferOut]) -> dict[int, str]:
@@ -127,7 +105,7 @@ def _form_context(
 def transfer_list(request: Request, session: SessionDep) -> Response:
     signed_in = visitor(request, session)
     if signed_in is None:
-        return login_redirect(request)
+        return to_login(request)
     try:
         return _list_page(request, session, signed_in.principal)
     except Forbidden:

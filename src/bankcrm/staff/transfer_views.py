@@ -21,16 +21,13 @@ from bankcrm.staff import handover_form, portfolio
 from bankcrm.staff.handover_views import (
     NO_ACCESS,
     NOT_FOUND,
-    error_page,
-    form_post,
-    login_redirect,
     manager_names,
 )
 from bankcrm.staff.schemas import DecisionIn, WatchOut
 from bankcrm.staff.terms import TERMS
 from bankcrm.web.deps import SessionDep
 from bankcrm.web.i18n import N_
-from bankcrm.web.pages import render, visitor
+from bankcrm.web.pages import error_page, form_post, render, to_login, visitor
 
 router = APIRouter(include_in_schema=False)
 
@@ -90,7 +87,7 @@ def _transfer_page(
 def transfer_page(transfer_id: str, request: Request, session: SessionDep) -> Response:
     signed_in = visitor(request, session)
     if signed_in is None:
-        return login_redirect(request)
+        return to_login(request)
     number = _record_id(transfer_id)
     if number is None:
         return error_page(request, NOT_FOUND, 404, signed_in.principal)

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from fastapi import Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import Request, status
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
@@ -28,7 +28,7 @@ from bankcrm.security.principal import Principal
 from bankcrm.security.roles import Role
 from bankcrm.web import i18n
 from bankcrm.web.analytics_words import analytics_text
-from bankcrm.web.deps import browser_session, check_csrf
+from bankcrm.web.deps import CSRF_HEADER, browser_session, check_csrf
 from bankcrm.web.i18n import N_
 
 WEB = Path(__file__).parent
@@ -166,3 +166,35 @@ def check_form(request: Request, session: Session, sent: str) -> Visitor | None:
     if not sent or not cookie or not secrets.compare_digest(sent, cookie):
         raise Forbidden("missing or wrong form token: reload the page and try again")
     return None
+
+
+FORM_EXPIRED = N_("The form had expired. Reload the page and try again.")
+
+
+def to_login(request: Request) -> RedirectResponse:
+    return RedirectResponse(request.app.url_path_for("login"), status.HTTP_303_SEE_OTHER)
+
+
+def signed_in(request: Request, session: Session) -> Visitor | Response:
+    """The signed-in user, or the way to the login form."""
+    found = visitor(request, session)
+    return found if found is not None else to_login(request)
+
+
+def error_page(
+    request: Request, message: str, status_code: int, principal: Principal | None = None
+) -> HTMLResponse:
+    """The error page: a 403 or 404 in words, never the data or a traceback."""
+    context = {"message": message, "principal": principal}
+    return render(request, "error.html", context, status_code=status_code)
+
+
+def form_post(request: Request, session: Session, csrf_token: str) -> Visitor | Response:
+    """The CSRF check of a page's form post (the field, or htmx's header): the signed-in
+    user, a 403 page when the token is wrong, the login form without a session."""
+    sent = csrf_token or request.headers.get(CSRF_HEADER, "")
+    try:
+        found = check_form(request, session, sent)
+    except Forbidden:
+        return error_page(request, FORM_EXPIRED, 403)
+    return found if found is not None else to_login(request)
