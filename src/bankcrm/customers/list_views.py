@@ -21,7 +21,7 @@ from bankcrm.staff import choices
 from bankcrm.web import labels
 from bankcrm.web.deps import SessionDep, SettingsDep
 from bankcrm.web.i18n import N_
-from bankcrm.web.pages import render, visitor
+from bankcrm.web.pages import page_number, render, visitor
 
 router = APIRouter(include_in_schema=False)
 
@@ -69,13 +69,6 @@ def _query(raw: dict[str, str]) -> tuple[CustomerQuery, dict[str, str], list[str
                 values.pop(name)
 
 
-def _page_number(raw: str | None) -> int | None:
-    if raw is None or raw.strip() == "":
-        return 1
-    raw = raw.strip()
-    return int(raw) if raw.isdigit() and 1 <= int(raw) <= 100_000 else None
-
-
 @router.get("/customers", response_class=HTMLResponse, name="customer_list")
 def customer_list(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
     signed_in = visitor(request, session)
@@ -90,7 +83,7 @@ def customer_list(request: Request, session: SessionDep, settings: SettingsDep) 
             status_code=403,
         )
     query, values, refused = _query(dict(request.query_params))
-    number = _page_number(request.query_params.get("page"))
+    number = page_number(request.query_params.get("page"))
     if number is None:
         refused.append("page")
         number = 1

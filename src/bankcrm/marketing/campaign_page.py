@@ -27,7 +27,6 @@ from bankcrm.marketing.page_common import (
     NOT_RUNNING,
     STATES,
     TERMS,
-    page_number,
     state,
 )
 from bankcrm.marketing.schemas import CampaignOut, MemberOut, OutcomeIn, Results, TargetPage
@@ -36,7 +35,7 @@ from bankcrm.security.principal import Principal
 from bankcrm.web import labels
 from bankcrm.web.deps import SessionDep
 from bankcrm.web.i18n import N_
-from bankcrm.web.pages import error_page, form_post, formatter, render, signed_in
+from bankcrm.web.pages import error_page, form_post, formatter, page_number, render, signed_in
 
 router = APIRouter(include_in_schema=False)
 

@@ -26,7 +26,6 @@ from bankcrm.marketing.page_common import (
     STATES,
     TERMS,
     field_errors,
-    page_number,
     state,
 )
 from bankcrm.marketing.schemas import CampaignIn, SegmentDefinition
@@ -35,7 +34,7 @@ from bankcrm.security.principal import Principal
 from bankcrm.web import labels
 from bankcrm.web.deps import SessionDep
 from bankcrm.web.i18n import N_
-from bankcrm.web.pages import error_page, form_post, formatter, render, signed_in
+from bankcrm.web.pages import error_page, form_post, formatter, page_number, render, signed_in
 
 router = APIRouter(include_in_schema=False)
 

@@ -76,11 +76,3 @@ def field_errors(exc: ValidationError) -> Errors:
             found = (INVALID, {})
         errors.setdefault(name, found)
     return errors
-
-
-def page_number(raw: str | None) -> int | None:
-    """The 1-based page of `?page=`; None when it is not a whole number from 1."""
-    if raw is None or raw.strip() == "":
-        return 1
-    raw = raw.strip()
-    return int(raw) if raw.isdigit() and 1 <= int(raw) <= 100_000 else None

@@ -23,12 +23,11 @@ from bankcrm.security.page_access import NOT_ALLOWED
 from bankcrm.security.schemas import AuditEventOut, AuditQuery
 from bankcrm.web.deps import SessionDep, SettingsDep
 from bankcrm.web.i18n import N_
-from bankcrm.web.pages import error_page, render, signed_in
+from bankcrm.web.pages import error_page, page_number, render, signed_in
 
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 50
-MAX_PAGE = 100_000
 TEXT_FILTERS = ("actor", "action", "record_type", "record_id")
 TIME_FILTERS = ("since", "until")
 FILTERS = (*TEXT_FILTERS, *TIME_FILTERS)
@@ -101,13 +100,6 @@ def _filters(raw: dict[str, str], zone: ZoneInfo) -> tuple[AuditQuery, dict[str,
     return query, values, errors
 
 
-def _page_number(raw: str | None) -> int | None:
-    raw = (raw or "").strip()
-    if not raw:
-        return 1
-    return int(raw) if raw.isdigit() and 1 <= int(raw) <= MAX_PAGE else None
-
-
 @router.get("/audit-events", response_class=HTMLResponse, name="audit_events_page")
 def audit_events_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
     """The log as the auditor filters it; everyone else gets the 403 page, not the data."""
@@ -121,7 +113,7 @@ def audit_events_page(request: Request, session: SessionDep, settings: SettingsD
         return error_page(request, NOT_ALLOWED, 403, principal)
     zone = ZoneInfo(settings.display_timezone)
     query, values, errors = _filters(dict(request.query_params), zone)
-    number = _page_number(request.query_params.get("page"))
+    number = page_number(request.query_params.get("page"))
     if number is None:
         errors["page"] = (BAD_PAGE, {})
         number = 1

@@ -22,7 +22,7 @@ from bankcrm.service_desk.schemas import CaseQuery
 from bankcrm.web import labels
 from bankcrm.web.deps import SessionDep
 from bankcrm.web.i18n import N_
-from bankcrm.web.pages import render, visitor
+from bankcrm.web.pages import page_number, render, visitor
 
 router = APIRouter(include_in_schema=False)
 
@@ -81,13 +81,6 @@ def _query(raw: dict[str, str]) -> tuple[CaseQuery, dict[str, str], list[str]]:
     return _to_query(values), values, refused
 
 
-def _page_number(raw: str | None) -> int | None:
-    if raw is None or raw.strip() == "":
-        return 1
-    raw = raw.strip()
-    return int(raw) if raw.isdigit() and 1 <= int(raw) <= 100_000 else None
-
-
 @router.get("/cases", response_class=HTMLResponse, name="case_queue")
 def case_queue(request: Request, session: SessionDep) -> Response:
     """The queue: open cases soonest due first, SLA state marked, each linking to its page."""
@@ -96,7 +89,7 @@ def case_queue(request: Request, session: SessionDep) -> Response:
         return RedirectResponse(request.app.url_path_for("login"), status.HTTP_303_SEE_OTHER)
     principal = signed_in.principal
     query, values, refused = _query(dict(request.query_params))
-    number = _page_number(request.query_params.get("page"))
+    number = page_number(request.query_params.get("page"))
     if number is None:
         refused.append("page")
         number = 1

@@ -198,3 +198,15 @@ def form_post(request: Request, session: Session, csrf_token: str) -> Visitor | 
     except Forbidden:
         return error_page(request, FORM_EXPIRED, 403)
     return found if found is not None else to_login(request)
+
+
+MAX_PAGE = 100_000  # a page number beyond this is a typing error, not a page
+
+
+def page_number(raw: str | None) -> int | None:
+    """The 1-based page of `?page=` (1 when absent); None when it is not a whole number
+    from 1 to MAX_PAGE, for the page to say so."""
+    raw = (raw or "").strip()
+    if not raw:
+        return 1
+    return int(raw) if raw.isdigit() and 1 <= int(raw) <= MAX_PAGE else None
