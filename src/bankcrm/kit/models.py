@@ -15,6 +15,7 @@ from bankcrm.kit.db import Base
 from bankcrm.lake.models import LakeFile
 from bankcrm.marketing.models import Campaign, CampaignMember
 from bankcrm.products.models import Holding, Product, StandingOrder
+from bankcrm.prospects.models import Prospect, ProspectActivity
 from bankcrm.security.models import AccessToken, AuditEvent, BreakGlassGrant, LoginAttempt, User
 from bankcrm.service_desk.models import Case, CaseSurvey
 from bankcrm.staff.models import (
@@ -52,6 +53,8 @@ __all__ = [
     "PortfolioTransfer",
     "PortfolioTransferItem",
     "Product",
+    "Prospect",
+    "ProspectActivity",
     "QuarantinedRow",
     "RecordHistory",
     "ScoreRun",

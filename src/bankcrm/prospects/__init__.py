@@ -1,0 +1,1 @@
+"""Prospects: people and companies that are not yet customers, until they convert."""
