@@ -24,13 +24,14 @@ from bankcrm.referrals.schemas import (
     Decline,
     ReferralIn,
     ReferralOut,
+    ReferralPerson,
     ReferralQuery,
     ReferralSummary,
     Versioned,
 )
 from bankcrm.security import audit
 from bankcrm.security.principal import Principal
-from bankcrm.security.roles import Role
+from bankcrm.security.roles import Role, View
 
 # Who may refer: the roles that work with customers.
 REFERRERS = frozenset({Role.ACCOUNT_MANAGER, Role.BRANCH_MANAGER, Role.SERVICE_AGENT})
@@ -63,6 +64,39 @@ def _person_of(
             "prospect_id: the prospect became a customer: refer the customer", "prospect_id"
         )
     return None, prospect, prospect.branch_id, prospect.owner_id
+
+
+def find_person(
+    session: Session, principal: Principal, number: str
+) -> tuple[int | None, int | None] | None:
+    """(customer id, prospect id) of the customer or prospect with this number, for the
+    referral form (the referrer may not have them in scope: a teller refers a walk-in)."""
+    _require_referrer(principal)
+    number = number.strip()
+    customer = repository.customer_by_no(session, number) if number else None
+    if customer is not None:
+        return customer.id, None
+    prospect = repository.prospect_by_no(session, number) if number else None
+    if prospect is not None:
+        return None, prospect.id
+    return None
+
+
+def preview(
+    session: Session, principal: Principal, customer_id: int | None, prospect_id: int | None
+) -> ReferralPerson:
+    """Whom the referral form is about, as the caller may see them (audited when any of
+    their personal data shows)."""
+    _require_referrer(principal)
+    customer = repository.customer(session, customer_id) if customer_id else None
+    prospect = repository.prospect(session, prospect_id) if prospect_id and not customer else None
+    if customer is None and prospect is None:
+        raise NotFound("the customer or prospect to refer was not found")
+    view = shape.view_of(session, principal, None, customer, prospect)
+    person = shape.person(customer, prospect, view)
+    if view in (View.FULL, View.MASKED):
+        audit.record(session, principal, "read", person.kind, person.id, fields=PERSON_FIELDS)
+    return person
 
 
 def create_referral(session: Session, principal: Principal, new: ReferralIn) -> ReferralOut:
