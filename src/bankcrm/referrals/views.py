@@ -178,6 +178,8 @@ def referral_create(
         session.rollback()
         return _render_form(request, session, principal, values, errors)
     target = request.app.url_path_for("referral_page", referral_id=str(created.id))
+    if request.headers.get("HX-Request"):  # the whole referral page, not the form's swap
+        return Response(status_code=200, headers={"HX-Redirect": f"{target}?notice=created"})
     return RedirectResponse(f"{target}?notice=created", status.HTTP_303_SEE_OTHER)
 
 
