@@ -39,11 +39,17 @@ def view_of(
     referral: Referral | None,
     customer: Customer | None,
     prospect: Prospect | None,
+    grants: set[int] | None = None,
 ) -> View | None:
     """How the person shows: as the caller's scope says; to the assignee (whom the routing
-    table made responsible for this need) as their role's view; otherwise reference only."""
+    table made responsible for this need) as their role's view; otherwise reference only.
+    `grants`: the caller's break-glass customers, when already known (lists)."""
     if customer is not None:
-        granted = break_glass.is_granted(session, principal, customer.id)
+        granted = (
+            customer.id in grants
+            if grants is not None
+            else break_glass.is_granted(session, principal, customer.id)
+        )
         view = scope.view_of(principal, customer.branch_id, customer.manager_id, granted)
     elif prospect is not None:
         view = scope.view_of(principal, prospect.branch_id, prospect.owner_id, False)

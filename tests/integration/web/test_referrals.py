@@ -119,6 +119,14 @@ def test_prospects_go_to_their_owner_else_by_line_and_branch(
     assert (first["assigned_to"], first["routed_by"]) == (bank.carla.id, "own_manager")
     assert (second["assigned_to"], second["routed_by"]) == (bank.anna.id, "line_branch")
     assert second["person"]["kind"] == "prospect"  # type: ignore[index]
+    # A prospect's personal data is masked for a service agent, as a customer's.
+    assert second["view"] == "masked" and second["person"]["name"] is None  # type: ignore[index]
+    assert second["person"]["email"].startswith("e***@")  # type: ignore[index]
+    # Carla, the owner (south), sees the prospect in full; anna, the routed specialist too.
+    owner = client.get(
+        f"/api/v1/referrals/{first['id']}", headers=login(bank.users["account_manager_2"])
+    ).json()
+    assert owner["view"] == "full" and owner["person"]["name"].startswith("Eva ")
 
 
 # --- input and the CHECK constraint -------------------------------------------------------
