@@ -312,3 +312,63 @@ def portfolio_transfer(
     for c in customers:
         _add(session, PortfolioTransferItem(transfer_id=transfer.id, customer_id=c.id))
     return transfer
+
+
+def referral_prospect(
+    session: Session, branch: Branch, owner: Staff | None = None, **overrides: Any
+) -> Any:
+    """A prospect for the referral tests (the prospects helper's own factory may replace it)."""
+    from bankcrm.prospects.models import Prospect
+
+    n = next(_numbers)
+    values: dict[str, Any] = {
+        "prospect_no": f"PRO-T{n:07d}",
+        "kind": "individual",
+        "first_name": "Eva",
+        "last_name": f"Dvorakova{n}",
+        "email": f"eva{n}@mail.example",
+        "phone": "+420777555111",
+        "source": "walk_in",
+        "branch_id": branch.id,
+        "owner_id": owner.id if owner else None,
+        "status": "new",
+        "created_by": "test",
+    }
+    return _add(session, Prospect(**{**values, **overrides}))
+
+
+def referral_route(
+    session: Session, line: str, branch: Branch | None, staff: Staff, **overrides: Any
+) -> Any:
+    """A routing rule: `line`'s referrals in `branch` (None: bank-wide) go to `staff`."""
+    from bankcrm.referrals.models import ReferralRoute
+
+    values: dict[str, Any] = {
+        "line": line,
+        "branch_id": branch.id if branch else None,
+        "staff_id": staff.id,
+        "active": True,
+        "created_by": "test",
+    }
+    return _add(session, ReferralRoute(**{**values, **overrides}))
+
+
+def referral(session: Session, customer: Customer, referrer: User, **overrides: Any) -> Any:
+    """An open referral of `customer` by `referrer` to mortgages, assigned to the customer's
+    manager (as the routing rules would)."""
+    from bankcrm.referrals.models import Referral
+
+    n = next(_numbers)
+    values: dict[str, Any] = {
+        "referral_no": f"REF-T{n:07d}",
+        "customer_id": customer.id,
+        "line": "mortgages",
+        "need": "wants to buy a flat next spring",
+        "referred_by": referrer.id,
+        "referrer_staff_id": referrer.staff_id,
+        "branch_id": customer.branch_id,
+        "assigned_to": customer.manager_id,
+        "routed_by": "own_manager" if customer.manager_id else "unrouted",
+        "status": "open",
+    }
+    return _add(session, Referral(**{**values, **overrides}))

@@ -16,6 +16,7 @@ from bankcrm.lake.models import LakeFile
 from bankcrm.marketing.models import Campaign, CampaignMember
 from bankcrm.products.models import Holding, Product, StandingOrder
 from bankcrm.prospects.models import Prospect, ProspectActivity
+from bankcrm.referrals.models import Referral, ReferralRoute
 from bankcrm.security.models import AccessToken, AuditEvent, BreakGlassGrant, LoginAttempt, User
 from bankcrm.service_desk.models import Case, CaseSurvey
 from bankcrm.staff.models import (
@@ -57,6 +58,8 @@ __all__ = [
     "ProspectActivity",
     "QuarantinedRow",
     "RecordHistory",
+    "Referral",
+    "ReferralRoute",
     "ScoreRun",
     "Staff",
     "StandingOrder",

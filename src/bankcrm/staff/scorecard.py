@@ -2,9 +2,11 @@
 
 Seven measures, each turned into an attainment between 0 and 1 and weighted; the weights
 and targets live in `ScorecardConfig` (defaults in `DEFAULT_CONFIG`, documented in
-docs/models.md, "Manager scorecards"). A measure without data in the period (say, no
-complaints) shows no points and its weight leaves the total, which is out of 100 over the
-weights of the measures that had data.
+docs/models.md, "Manager scorecards"). Two more are shown beside them, the referrals the
+manager made and those converted (staff/scorecard_referrals.py), with weight 0 by default:
+sales are one measure, not the score, and a referral's sale already counts as a sale.
+A measure without data in the period (say, no complaints) shows no points and its weight
+leaves the total, which is out of 100 over the weights of the measures that had data.
 
 Portfolios are taken as they were: today's managers, with the customers moved by approved
 portfolio transfers since the moment in question given back to their previous manager.
@@ -22,7 +24,7 @@ from bankcrm.kit.errors import Conflict, Forbidden
 from bankcrm.security import audit
 from bankcrm.security.principal import Principal
 from bankcrm.security.roles import Role
-from bankcrm.staff import repository
+from bankcrm.staff import repository, scorecard_referrals
 from bankcrm.staff.models import Staff
 from bankcrm.staff.schemas import Measure, Scorecard, Scorecards
 
@@ -43,12 +45,17 @@ class ScorecardConfig:
             "value_growth": 10.0,
             "products_per_customer": 10.0,
             "sales": 10.0,
+            # Shown, not scored, unless a bank chooses to weight them.
+            "referrals_made": 0.0,
+            "referrals_converted": 0.0,
         }
     )
     retention_floor: float = 0.80  # retention at or below this earns 0, 100% earns 1
     value_growth_span: float = 0.10  # -10% earns 0, no change 0.5, +10% or more earns 1
     products_target: float = 3.0  # products per customer that earn full marks
     sales_target_per_customer_year: float = 0.5  # new holdings per customer and year
+    referrals_target_per_year: float = 12.0  # referrals made per manager and year
+    referral_conversion_target: float = 0.3  # the share of them expected to convert
     # Complaint SLA by tier, hours (DESIGN.md service schemes); unscored: general.
     sla_hours: dict[str, int] = field(
         default_factory=lambda: {"gold": 4, "growth": 24, "general": 48, "unprofitable": 72}
@@ -257,6 +264,8 @@ def scorecard(
             lambda v: v / expected if expected else 0.0,
         )
     )
+
+    measures.extend(scorecard_referrals.measures(session, config, manager.id, period, _measure))
 
     with_data = [m for m in measures if m.points is not None]
     weights = sum(m.weight for m in with_data)

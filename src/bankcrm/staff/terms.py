@@ -36,6 +36,8 @@ MEASURES: dict[str, str] = {
     "value_growth": N_("Portfolio value growth"),
     "products_per_customer": N_("Products per customer"),
     "sales": N_("Sales (holdings opened)"),
+    "referrals_made": N_("Referrals made"),
+    "referrals_converted": N_("Referrals converted"),
 }
 BASIS: dict[str, str] = {
     "retention": N_("%(count)s customers holding a product at the start"),
@@ -45,4 +47,6 @@ BASIS: dict[str, str] = {
     "value_growth": N_("%(count)s customers scored at both ends"),
     "products_per_customer": N_("%(count)s customers with products"),
     "sales": N_("%(count)s customers"),
+    "referrals_made": N_("%(count)s referrals to specialist lines"),
+    "referrals_converted": N_("%(count)s referrals that became business"),
 }

@@ -94,6 +94,18 @@ def east(session: Session, bank: Bank) -> East:
         records.score(session, c, LAST_SCORE, contribution=last, tier=tier)
     records.score(session, c4, LAST_SCORE, contribution=100.0)
     dana_user = records.user(session, "account_manager", staff=dana)
+
+    # Dana's referrals: three made in the period (one converted in it, one after it, one
+    # open), one made before it and converted in it, one made after it.
+    def referral(made: datetime, converted: datetime | None = None) -> None:
+        decided = {"status": "converted", "decided_at": converted} if converted else {}
+        records.referral(session, c1, dana_user, created_at=made, **decided)
+
+    referral(datetime(2026, 2, 1), datetime(2026, 3, 1))
+    referral(datetime(2026, 5, 1), datetime(2026, 7, 2))
+    referral(datetime(2026, 6, 30, 23, 59))
+    referral(datetime(2025, 12, 1), datetime(2026, 1, 10))
+    referral(datetime(2026, 7, 1))
     session.commit()
     return East(dana, erik, manager, dana_user)
 
@@ -131,6 +143,9 @@ def test_scorecard_measures_by_hand(client: TestClient, east: East, login: Login
         "products_per_customer": (round(7 / 6, 6), 6, round(7 / 6 / 3, 6), 10.0, 3.89),
         # c4's savings account
         "sales": (1.0, 7, round(1 / expected_sales, 6), 10.0, round(10 / expected_sales, 2)),
+        # shown, not scored: weight 0 keeps the score's meaning (12 a year, 30% converted)
+        "referrals_made": (3.0, 3, round(3 / (12 * 181 / 365), 6), 0.0, 0.0),
+        "referrals_converted": (2.0, 2, 1.0, 0.0, 0.0),  # 2 of 1.8 expected: full marks
     }
     points = 4.17 + 11.25 + 10.0 + 7.5 + 7.5 + 3.89 + round(10 / expected_sales, 2)
     assert dana["total"] == round(points, 2) and dana["weights_with_data"] == 100
@@ -140,6 +155,7 @@ def test_scorecard_measures_by_hand(client: TestClient, east: East, login: Login
     erik_measures = _measures(erik)
     assert erik_measures["satisfaction"] == (None, 0, None, 15.0, None)
     assert erik["weights_with_data"] == 100 - 15 - 15 - 15 - 10  # no value growth either
+    assert erik_measures["referrals_made"] == (0.0, 0, 0.0, 0.0, 0.0)
 
 
 def test_account_manager_sees_only_their_own_card(

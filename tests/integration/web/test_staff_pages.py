@@ -427,12 +427,13 @@ def test_an_account_manager_sees_their_own_scorecard_for_the_last_quarter(
     assert cards == [str(bank.anna.id)]
     assert bank.boris.last_name not in html
     assert "Retention" in html and "Sales (holdings opened)" in html
+    assert "Referrals made" in html and "Referrals converted" in html  # shown, weight 0
     weights = re.search(r'data-testid="weights">(.*?)</ul>', html, re.S)
     assert weights is not None and "<strong>25</strong>" in weights.group(1)
     data = re.search(r'<script type="application/json" id="scorecards-data">(.*?)</script>', html)
     assert data is not None
     chart = json.loads(data.group(1))
-    assert len(chart["measures"]) == 7 and len(chart["cards"]) == 1
+    assert len(chart["measures"]) == 9 and len(chart["cards"]) == 1
     assert "<script>" not in html and "js/scorecards.js" in html
 
 

@@ -49,6 +49,17 @@ AREAS: tuple[Area, ...] = (
         frozenset({AM, BM, SA}),
     ),
     Area(
+        "referrals",
+        N_("Referrals"),
+        N_(
+            "Refer a customer or prospect to a specialist line, follow what came of it, and "
+            "handle the referrals sent to you."
+        ),
+        "/referrals",
+        "GET /api/v1/referrals",
+        frozenset({AM, BM, SA}),
+    ),
+    Area(
         "handovers",
         N_("Portfolio handovers"),
         N_("Propose, approve and follow the handover of a manager's customers."),
@@ -114,6 +125,14 @@ AREAS: tuple[Area, ...] = (
         "/audit-events",
         "GET /api/v1/audit-events",
         frozenset({Role.AUDITOR}),
+    ),
+    Area(
+        "referral_routes",
+        N_("Referral routing"),
+        N_("Who takes each specialist line's referrals, in your branch and bank-wide."),
+        "/referral-routes",
+        "GET /api/v1/referral-routes",
+        frozenset({BM, Role.ADMIN}),
     ),
     Area(
         "users",
