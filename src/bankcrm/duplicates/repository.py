@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Row, and_, func, insert, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from bankcrm.customers.models import Customer
 from bankcrm.customers.repository import scope_clause
 from bankcrm.duplicates.models import LIVE_MERGE_STATUSES, DuplicateCandidate, RecordMerge
-from bankcrm.prospects.models import OPEN_STATUSES, Prospect
+from bankcrm.prospects.models import OPEN_STATUSES, Prospect, ProspectActivity
 from bankcrm.security.models import User
 from bankcrm.security.roles import CustomerScope
 from bankcrm.security.scope import ScopeFilter
@@ -123,7 +123,7 @@ def existing_candidates(session: Session, keys: Sequence[str] | None = None) -> 
 
 def insert_candidates(session: Session, rows: list[dict[str, Any]]) -> None:
     if rows:
-        session.execute(DuplicateCandidate.__table__.insert(), rows)
+        session.execute(insert(DuplicateCandidate), rows)
 
 
 def rescore_candidates(session: Session, rows: list[dict[str, Any]]) -> None:
@@ -333,5 +333,16 @@ def merges_of_candidate(session: Session, candidate_id: int) -> list[RecordMerge
             select(RecordMerge)
             .where(RecordMerge.candidate_id == candidate_id)
             .order_by(RecordMerge.proposed_at.desc(), RecordMerge.id.desc())
+        )
+    )
+
+
+def prospect_activities(session: Session, prospect_id: int, limit: int) -> list[ProspectActivity]:
+    return list(
+        session.scalars(
+            select(ProspectActivity)
+            .where(ProspectActivity.prospect_id == prospect_id)
+            .order_by(ProspectActivity.occurred_at.desc(), ProspectActivity.id.desc())
+            .limit(limit)
         )
     )

@@ -55,11 +55,11 @@ def list_candidates(
         offset,
         limit,
     )
-    items = [
-        shape.candidate(c, left, other or prospect)
-        for c, left, other, prospect in rows
-        if other or prospect
-    ]  # type: ignore[arg-type]
+    items = []
+    for c, left, other, prospect in rows:
+        right = other if other is not None else prospect
+        if right is not None:
+            items.append(shape.candidate(c, left, right))
     if items:
         audit.record(
             session,

@@ -72,11 +72,8 @@ def candidate(c: DuplicateCandidate, left: Record, right: Record) -> CandidateOu
     return CandidateOut(
         id=c.id,
         score=c.score,
-        status=c.status,  # type: ignore[arg-type]
-        matched=[
-            MatchedField(field=f, level=lvl)  # type: ignore[arg-type]
-            for f, lvl in matched_list(c.matched)
-        ],
+        status=c.status,
+        matched=[MatchedField(field=f, level=lvl) for f, lvl in matched_list(c.matched)],
         left=ref(left),
         right=ref(right),
         detected_at=c.detected_at,
@@ -92,7 +89,7 @@ def merge(m: RecordMerge, survivor: Record, merged: Record, users: dict[int, str
     return MergeOut(
         id=m.id,
         candidate_id=m.candidate_id,
-        status=m.status,  # type: ignore[arg-type]
+        status=m.status,
         survivor=ref(survivor),
         merged=ref(merged),
         reason=m.reason,

@@ -317,7 +317,9 @@ def generate(
         shutil.rmtree(scratch, ignore_errors=True)
     rows = {f"{name}.csv": sink.rows for name, sink in sinks.items()}
     rows["transactions.parquet"] = tx_rows
-    extra = {"duplicate_share": duplicates, "duplicates": planted_rows} if duplicates > 0 else {}
+    extra: dict[str, object] = (
+        {"duplicate_share": duplicates, "duplicates": planted_rows} if duplicates > 0 else {}
+    )
     _write_truth_json(truth_dir, customers, seed, rows, extra)
     return GenerateSummary(
         rows=rows,
