@@ -126,7 +126,8 @@ def email(value: str | None) -> str:
 def address(street: str | None) -> str:
     """Street and number folded, abbreviations spelt out ("st." -> "street", "nám." ->
     "namesti"), "č.p."/"no." dropped; numbers like "12/3" keep both parts."""
-    words = [ADDRESS_WORDS.get(w, w) for w in fold(street).split()]
+    raw = fold(street).replace("c p ", "cp ").split()
+    words = [ADDRESS_WORDS.get(w, w) for w in raw]
     return " ".join(w for w in words if w)
 
 
