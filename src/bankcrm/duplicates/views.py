@@ -98,7 +98,7 @@ def _refusal(exc: Exception) -> tuple[Errors, int]:
     if isinstance(exc, Forbidden):
         return {"form": NOT_CHECKER}, 403
     if isinstance(exc, InvalidInput):
-        return {exc.field or "form": SURVIVOR if exc.field == "survivor" else NEED_REASON}, 400
+        return {exc.field or "form": SURVIVOR if exc.field == "survivor" else NEED_REASON}, 200
     assert isinstance(exc, Conflict)
     message = {"version": STALE, "status": NOT_OPEN, "candidate": BUSY}.get(exc.field or "", STALE)
     return {"form": message}, 409
@@ -207,13 +207,11 @@ def duplicate_action(
                 Dismiss(version=int(version or 1), reason=reason.strip()),
             )
         else:
-            return _pair_page(
-                request, session, principal, number, {"form": NEED_REASON}, values, 400
-            )
-    except ValidationError as exc:
-        return _pair_page(request, session, principal, number, _field_errors(exc), values, 400)
+            return _pair_page(request, session, principal, number, {"form": NEED_REASON}, values)
+    except ValidationError as exc:  # shown next to the field, as every form does
+        return _pair_page(request, session, principal, number, _field_errors(exc), values)
     except ValueError:
-        return _pair_page(request, session, principal, number, {"form": STALE}, values, 400)
+        return _pair_page(request, session, principal, number, {"form": STALE}, values)
     except NotFound:
         session.rollback()
         return error_page(request, NOT_FOUND, 404, principal)
@@ -296,12 +294,12 @@ def merge_decide(
         elif decision == "reverse":
             merges.reverse(session, principal, number, Reverse(version=ver, reason=text or ""))
         else:
-            return _merges_page(request, session, principal, {number: NEED_REASON}, 400)
+            return _merges_page(request, session, principal, {number: NEED_REASON})
     except ValidationError as exc:
         message = next(iter(_field_errors(exc).values()))
-        return _merges_page(request, session, principal, {number: message}, 400)
+        return _merges_page(request, session, principal, {number: message})
     except ValueError:
-        return _merges_page(request, session, principal, {number: STALE}, 400)
+        return _merges_page(request, session, principal, {number: STALE})
     except NotFound:
         session.rollback()
         return error_page(request, MERGE_NOT_FOUND, 404, principal)
