@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 TITLES = frozenset(
     {
@@ -34,17 +35,22 @@ COUNTRY_PREFIXES = ("420", "421")  # Czech and Slovak numbers: 9 national digits
 NATIONAL_DIGITS = 9
 
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
+# Names, streets and towns repeat across a bank's records: the pure functions below are
+# memoised (bounded), which makes reading a million records several times faster.
+CACHE = 1 << 17
 _NOT_ID = re.compile(r"[^A-Z0-9]+")
 
 
+@lru_cache(maxsize=CACHE)
 def fold(text: str | None) -> str:
-    """Lower case, accents and diacritics removed (NFKD, combining marks dropped), every run
-    of punctuation or space one space: "Nováková-Dvořák" -> "novakova dvorak"."""
+    """Case-folded ("ß" is "ss"), accents and diacritics removed (NFKD, combining marks
+    dropped), every run of punctuation or space one space: "Nováková-Dvořák" ->
+    "novakova dvorak"."""
     if not text:
         return ""
     decomposed = unicodedata.normalize("NFKD", text)
     plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return _NOT_WORD.sub(" ", plain.lower()).strip()
+    return _NOT_WORD.sub(" ", plain.casefold()).strip()
 
 
 def name_tokens(*parts: str | None) -> tuple[str, ...]:
@@ -54,11 +60,13 @@ def name_tokens(*parts: str | None) -> tuple[str, ...]:
     return tuple(sorted(words))
 
 
+@lru_cache(maxsize=CACHE)
 def person_name(first: str | None, last: str | None) -> str:
     """The comparable form of a person's name: "Ing. Jan NOVÁK" and "Novak Jan" agree."""
     return " ".join(name_tokens(first, last))
 
 
+@lru_cache(maxsize=CACHE)
 def company_name(name: str | None) -> str:
     """A company name folded, legal forms dropped ("s. r. o." is "s r o": its letters
     joined first), word order kept: order is part of a company's name."""

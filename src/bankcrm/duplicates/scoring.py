@@ -72,8 +72,15 @@ def names_similar(a: str, b: str) -> bool:
 
 
 def ids_similar(a: str, b: str) -> bool:
-    """One typing error in an id of the same length (a wrong or swapped digit)."""
-    return len(a) == len(b) and edit_distance(a, b, 1) <= 1
+    """One typing error in an id of the same length: one wrong character, or two
+    neighbours swapped (what `edit_distance(a, b, 1) <= 1` says for equal lengths)."""
+    if len(a) != len(b):
+        return False
+    diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+    if len(diff) <= 1:
+        return True
+    i, j = diff[0], diff[-1]
+    return len(diff) == 2 and j == i + 1 and a[i] == b[j] and a[j] == b[i]
 
 
 @dataclass

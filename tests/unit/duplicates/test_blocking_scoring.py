@@ -6,6 +6,8 @@ from datetime import date
 from typing import Any
 
 import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bankcrm.duplicates.blocking import block_pairs, candidate_pairs
 from bankcrm.duplicates.frame import FrameBuilder
@@ -13,6 +15,7 @@ from bankcrm.duplicates.scoring import (
     THRESHOLD,
     WEIGHTS,
     edit_distance,
+    ids_similar,
     matched_fields,
     names_similar,
     score_pairs,
@@ -111,3 +114,13 @@ def test_an_id_typo_counts_as_similar_and_a_namesake_with_another_id_is_no_candi
     assert dict(matched_fields(scored, 0))["national_id"] == "similar"
     assert scored.score[0] >= THRESHOLD
     assert scored.score[1] < THRESHOLD
+
+
+@given(st.text(alphabet="0123456789", min_size=1, max_size=12), st.data())
+def test_id_similarity_is_an_edit_distance_of_one_between_equal_lengths(
+    a: str, data: st.DataObject
+) -> None:
+    b = data.draw(st.text(alphabet="0123456789", min_size=len(a), max_size=len(a)))
+    assert ids_similar(a, b) == (edit_distance(a, b, 1) <= 1)
+    swapped = a[1] + a[0] + a[2:] if len(a) > 1 else a
+    assert ids_similar(a, swapped)
