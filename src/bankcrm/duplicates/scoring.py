@@ -132,7 +132,12 @@ def score_pairs(frame: Frame, left: I64, right: I64, threshold: float = THRESHOL
         if open_id[k] and ids_similar(frame.national_id[i], frame.national_id[j]):
             levels["national_id"][k] = SIMILAR
             score[k] += gain_id
-        if open_name[k] and names_similar(frame.name[i], frame.name[j]):
+        # The id is settled (and cheap); the name's edit distance only if it can still tip.
+        if (
+            open_name[k]
+            and score[k] + gain_name[k] >= threshold
+            and names_similar(frame.name[i], frame.name[j])
+        ):
             levels["name"][k] = SIMILAR
             score[k] += gain_name[k]
     return Scored(score=score, levels=levels)
