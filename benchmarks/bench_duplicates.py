@@ -143,7 +143,8 @@ def main() -> None:
             BEGIN,
             f"Measured {time.strftime('%Y-%m-%d')} on {machine()} with "
             f"`flock /tmp/bench.lock python benchmarks/bench_duplicates.py --customers "
-            f"{' '.join(str(n) for n in args.customers)}`.",
+            f"{' '.join(str(n) for n in args.customers)}"
+            f"{' --reuse' if args.reuse else ''}{' --keep-db' if args.keep_db else ''}`.",
             "",
             "| customers | records (with planted) | planted pairs | import (customers only) "
             "| detect (wall) | detect (CPU) | detect peak RSS | pairs compared | blocks skipped "
