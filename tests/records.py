@@ -17,6 +17,7 @@ from bankcrm.customers.models import Customer, CustomerRelationship
 from bankcrm.ingest.models import ImportBatch
 from bankcrm.interactions.models import Interaction
 from bankcrm.products.models import Holding, Product
+from bankcrm.prospects.models import Prospect, ProspectActivity
 from bankcrm.security.models import User
 from bankcrm.security.secrets import hash_password
 from bankcrm.service_desk.models import Case
@@ -337,6 +338,27 @@ def referral_prospect(
     return _add(session, Prospect(**{**values, **overrides}))
 
 
+def duplicate_prospect(
+    session: Session, branch: Branch, owner: Staff | None = None, **overrides: Any
+) -> Prospect:
+    """A prospect for the duplicate-detection tests (the prospects feature has its own)."""
+    n = next(_numbers)
+    values: dict[str, Any] = {
+        "prospect_no": f"P{n:07d}",
+        "kind": "individual",
+        "first_name": "Eva",
+        "last_name": f"Prospektova{n}",
+        "birth_date": date(1985, 3, 3),
+        "email": f"eva{n}@prospect.example",
+        "source": "walk_in",
+        "branch_id": branch.id,
+        "owner_id": owner.id if owner else None,
+        "status": "new",
+        "created_by": "test",
+    }
+    return _add(session, Prospect(**{**values, **overrides}))
+
+
 def referral_route(
     session: Session, line: str, branch: Branch | None, staff: Staff, **overrides: Any
 ) -> Any:
@@ -372,3 +394,15 @@ def referral(session: Session, customer: Customer, referrer: User, **overrides: 
         "status": "open",
     }
     return _add(session, Referral(**{**values, **overrides}))
+
+
+def prospect_activity(session: Session, prospect: Prospect, **overrides: Any) -> ProspectActivity:
+    values: dict[str, Any] = {
+        "prospect_id": prospect.id,
+        "occurred_at": datetime(2026, 9, 1, 10, 0),
+        "kind": "contact",
+        "channel": "branch",
+        "summary": "Asked about a mortgage",
+        "created_by": "test",
+    }
+    return _add(session, ProspectActivity(**{**values, **overrides}))

@@ -26,6 +26,7 @@ from rich.table import Table
 
 from bankcrm.analytics.commands import model_app
 from bankcrm.config import Settings, get_settings
+from bankcrm.duplicates.commands import duplicates_app
 from bankcrm.ingest.service import ImportReport, run_import
 from bankcrm.interactions.commands import generate as generate_tasks_command
 from bankcrm.interactions.commands import tasks_app
@@ -44,6 +45,7 @@ app.add_typer(users_app, name="users")
 app.add_typer(clients_app, name="clients")
 app.add_typer(tasks_app, name="tasks")
 app.add_typer(cases_app, name="cases")
+app.add_typer(duplicates_app, name="duplicates")
 console = Console(width=None if sys.stdout.isatty() else 150)
 err_console = Console(stderr=True)
 
@@ -237,6 +239,15 @@ def generate(
     out: Annotated[Path, typer.Option(help="Folder to write the extract to.")] = Path(
         "./var/extract"
     ),
+    duplicates: Annotated[
+        float,
+        typer.Option(
+            min=0.0,
+            max=0.5,
+            help="Share of customers planted with a second customer number (truth: "
+            "duplicates.parquet).",
+        ),
+    ] = 0.01,
 ) -> None:
     """Write a synthetic bank as an extract in the documented format (truth kept apart)."""
     from bankcrm.synth import generate as run_generate
@@ -244,7 +255,11 @@ def generate(
     with _progress() as progress:
         task = progress.add_task("generating customers", total=customers)
         summary = run_generate(
-            customers, seed, out, progress=lambda done: progress.update(task, completed=done)
+            customers,
+            seed,
+            out,
+            progress=lambda done: progress.update(task, completed=done),
+            duplicates=duplicates,
         )
     table = Table(title=f"Synthetic bank in {out}")
     table.add_column("file")

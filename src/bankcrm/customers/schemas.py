@@ -123,6 +123,7 @@ class HoldingOut(BaseModel):
     interest_rate: Decimal | None
     status: str
     loan_status: str | None
+    source_record: str | None = None  # a linked record's number when it holds this
 
 
 class TransactionOut(BaseModel):
@@ -206,12 +207,30 @@ class CaseOut(BaseModel):
 
 class TimelineEntry(BaseModel):
     at: UtcDateTime
-    source: Literal["interaction", "case"]
+    source: Literal["interaction", "case", "prospect_activity"]
     channel: str
     topic: str
     outcome: str  # the contact's outcome, or the case's status
     staff: str | None
     note: str | None
+    source_record: str | None = None  # a linked record's number when the entry is its
+
+
+class LinkedRecord(BaseModel):
+    """A record linked to this customer by an approved merge (duplicates/): `merged` ones
+    show their holdings and timeline here; `survivor` is the customer this one was merged
+    into (whose page shows the combined view)."""
+
+    merge_id: int
+    role: Literal["merged", "survivor"]
+    type: Literal["customer", "prospect"]
+    id: int
+    number: str
+    name: str | None
+    email: str | None
+    phone: str | None
+    address: str | None
+    linked_at: UtcDateTime | None
 
 
 class Consent(BaseModel):
@@ -233,6 +252,7 @@ class Customer360(BaseModel):
     open_cases: list[CaseOut]
     open_tasks: list[TaskOut]
     timeline: list[TimelineEntry]
+    linked_records: list[LinkedRecord] = []
 
 
 class CustomerUpdate(BaseModel):

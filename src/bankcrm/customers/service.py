@@ -30,10 +30,12 @@ from bankcrm.customers.schemas import (
     TimelineEntry,
     TransactionOut,
 )
+from bankcrm.duplicates import links as duplicate_links
 from bankcrm.interactions import service as interactions_service
 from bankcrm.kit.errors import Conflict, NotFound
 from bankcrm.kit.pagination import Page
 from bankcrm.lake.recent import newest_months, recent_transactions
+from bankcrm.products.models import Holding, Product
 from bankcrm.security import audit, break_glass, scope
 from bankcrm.security.principal import Principal
 from bankcrm.security.roles import View
@@ -131,11 +133,27 @@ def get_customer(
     granted = break_glass.granted(session, principal)
     customer, view = visible_customer(session, principal, customer_id, granted)
     branch, manager = _named(session, customer)
-    holdings = repository.holdings(session, customer_id)
+    holdings: list[tuple[Holding, Product, str | None]] = [
+        (h, p, None) for h, p in repository.holdings(session, customer_id)
+    ]
     score = repository.latest_score(session, customer_id)
     open_cases, recent_cases = repository.cases(session, customer_id, TIMELINE_ENTRIES)
     fields = [*shape.PERSONAL_FIELDS, "holdings", "transactions", "relationships", "timeline"]
     audit.record(session, principal, "read", "customer", customer_id, fields=fields)
+    linked = duplicate_links.linked_records(session, principal, customer_id, view)
+    timeline = _timeline(session, customer_id, recent_cases, view)
+    for link in linked:  # an approved merge: the merged record's holdings and timeline too
+        if link.role != "merged":
+            continue
+        if link.type == "customer":
+            holdings += [(h, p, link.number) for h, p in repository.holdings(session, link.id)]
+            _open, their_cases = repository.cases(session, link.id, TIMELINE_ENTRIES)
+            timeline += _timeline(session, link.id, their_cases, view, link.number)
+        else:
+            timeline += duplicate_links.prospect_timeline(
+                session, link.id, link.number, view, TIMELINE_ENTRIES
+            )
+    timeline.sort(key=lambda e: e.at, reverse=True)
     return Customer360(
         profile=shape.profile(customer, view, branch, manager),
         consent=Consent(
@@ -157,11 +175,12 @@ def get_customer(
                 interest_rate=h.interest_rate,
                 status=h.status,
                 loan_status=h.loan_status,
+                source_record=source,
             )
-            for h, p in holdings
+            for h, p, source in holdings
         ],
         recent_transactions=_transactions(
-            session, settings, [h.account_no for h, _ in holdings], view
+            session, settings, [h.account_no for h, _, _ in holdings], view
         ),
         **_relationships(session, principal, customer, granted),
         score=_score(score),
@@ -183,7 +202,8 @@ def get_customer(
         ],
         open_cases=[_case(c) for c in open_cases],
         open_tasks=interactions_service.open_tasks(session, customer_id),
-        timeline=_timeline(session, customer_id, recent_cases, view),
+        timeline=timeline[:TIMELINE_ENTRIES],
+        linked_records=linked,
     )
 
 
@@ -240,9 +260,10 @@ def _case(case: object) -> CaseOut:
 
 
 def _timeline(
-    session: Session, customer_id: int, cases: list[Case], view: View
+    session: Session, customer_id: int, cases: list[Case], view: View, source: str | None = None
 ) -> list[TimelineEntry]:
-    """Contacts on every channel and cases of every department, newest first."""
+    """Contacts on every channel and cases of every department, newest first; `source`
+    marks the entries of a linked record with its number."""
     entries = [
         TimelineEntry(
             at=i.occurred_at,
@@ -252,6 +273,7 @@ def _timeline(
             outcome=i.outcome,
             staff=staff,
             note=i.note if view is View.FULL else None,
+            source_record=source,
         )
         for i, staff in repository.recent_interactions(session, customer_id, TIMELINE_ENTRIES)
     ]
@@ -264,6 +286,7 @@ def _timeline(
             outcome=c.status,
             staff=None,
             note=c.description if view is View.FULL else None,
+            source_record=source,
         )
         for c in cases
     ]

@@ -53,6 +53,7 @@ STATUSES: dict[str, str] = {
     "cancelled": N_("Cancelled"),
     "interaction": N_("Contact"),
     "case": N_("Case"),
+    "prospect_activity": N_("Prospect activity"),
     "credit": N_("Credit"),
     "debit": N_("Debit"),
 }

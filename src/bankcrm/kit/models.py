@@ -9,6 +9,7 @@ from bankcrm.analytics.models import (
 )
 from bankcrm.customers.models import Customer, CustomerRelationship
 from bankcrm.customers.privacy_models import ConsentChange, ErasureRequest
+from bankcrm.duplicates.models import DuplicateCandidate, RecordMerge
 from bankcrm.ingest.models import ImportBatch, QuarantinedRow, RecordHistory
 from bankcrm.interactions.models import ChannelEvent, Interaction, Task
 from bankcrm.kit.db import Base
@@ -44,6 +45,7 @@ __all__ = [
     "Customer",
     "CustomerRelationship",
     "CustomerScore",
+    "DuplicateCandidate",
     "ErasureRequest",
     "Holding",
     "ImportBatch",
@@ -58,6 +60,7 @@ __all__ = [
     "ProspectActivity",
     "QuarantinedRow",
     "RecordHistory",
+    "RecordMerge",
     "Referral",
     "ReferralRoute",
     "ScoreRun",

@@ -29,6 +29,8 @@ from bankcrm.synth import catalogue as cat
 from bankcrm.synth.adoption import build_holdings
 from bankcrm.synth.arrays import NEVER
 from bankcrm.synth.cases import build_cases
+from bankcrm.synth.duplicates import TRUTH_SCHEMA as DUPLICATES_SCHEMA
+from bankcrm.synth.duplicates import plant
 from bankcrm.synth.flows import transactions
 from bankcrm.synth.holdings import account_numbers, holdings_table
 from bankcrm.synth.identity import customer_no, customers_table
@@ -96,6 +98,7 @@ class _Chunk:
     transactions: pa.Table | None = None
     truth: pa.Table | None = None
     spill: Path | None = None  # transactions parked on disk by a worker process
+    duplicates: pa.Table | None = None  # planted pairs (synth/duplicates.py)
 
 
 def _truth(c: Customers) -> pa.Table:
@@ -121,8 +124,9 @@ def _truth(c: Customers) -> pa.Table:
     )
 
 
-def build_chunk(customers: int, seed: int, index: int) -> _Chunk:
-    """Generates chunk ``index`` completely; a pure function of its arguments."""
+def build_chunk(customers: int, seed: int, index: int, duplicates: float = 0.0) -> _Chunk:
+    """Generates chunk ``index`` completely; a pure function of its arguments.
+    ``duplicates``: the share of customers given a second customer number."""
     org = build_org(customers, seed)
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(1, index)))
     first = index * CHUNK_SIZE
@@ -141,6 +145,8 @@ def build_chunk(customers: int, seed: int, index: int) -> _Chunk:
     tables["interactions"] = build_interactions(rng, c, h, org, complaints)
     tables["cases"] = cases
     chunk = _Chunk(index=index, customers=c.n, transactions=tx, truth=_truth(c))
+    if duplicates > 0:
+        tables["customers"], chunk.duplicates = plant(tables["customers"], seed, index, duplicates)
     for name in CHUNK_ENTITIES:
         cols = tables[name]
         chunk.csv[name] = format_csv(spec.ENTITY_BY_NAME[name], cols)
@@ -165,13 +171,15 @@ def _products() -> dict[str, pa.Array]:
     }
 
 
-def _build_spilled(customers: int, seed: int, index: int, folder: str) -> _Chunk:
+def _build_spilled(
+    customers: int, seed: int, index: int, folder: str, duplicates: float = 0.0
+) -> _Chunk:
     """Worker side: builds a chunk and parks its transactions in an Arrow IPC file.
 
     Handing a file name back instead of pickling millions of rows through a pipe keeps the
     parent's share of the work (and the system time) small.
     """
-    chunk = build_chunk(customers, seed, index)
+    chunk = build_chunk(customers, seed, index, duplicates)
     assert chunk.transactions is not None
     path = Path(folder) / f"chunk-{index:06d}.arrow"
     with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, TX_SCHEMA_NO_ID) as writer:
@@ -190,24 +198,30 @@ def _load(chunk: _Chunk) -> pa.Table:
     return table
 
 
-def _chunks(customers: int, seed: int, workers: int, scratch: Path) -> Iterator[_Chunk]:
+def _chunks(
+    customers: int, seed: int, workers: int, scratch: Path, duplicates: float = 0.0
+) -> Iterator[_Chunk]:
     """Chunks in order; with workers, a bounded number are generated ahead in parallel."""
     total = math.ceil(customers / CHUNK_SIZE)
     if workers < 1 or total <= 1:
         for i in range(total):
-            yield build_chunk(customers, seed, i)
+            yield build_chunk(customers, seed, i, duplicates)
         return
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
         pending: list[Future[_Chunk]] = []
         submitted = 0
         while submitted < min(total, workers + 1):
-            pending.append(pool.submit(_build_spilled, customers, seed, submitted, str(scratch)))
+            pending.append(
+                pool.submit(_build_spilled, customers, seed, submitted, str(scratch), duplicates)
+            )
             submitted += 1
         while pending:
             chunk = pending.pop(0).result()
             if submitted < total:
                 pending.append(
-                    pool.submit(_build_spilled, customers, seed, submitted, str(scratch))
+                    pool.submit(
+                        _build_spilled, customers, seed, submitted, str(scratch), duplicates
+                    )
                 )
                 submitted += 1
             yield chunk
@@ -221,6 +235,7 @@ def generate(
     progress: Callable[[int], None] | None = None,
     *,
     workers: int = 0,
+    duplicates: float = 0.0,
 ) -> GenerateSummary:
     """Writes a synthetic core-banking extract to ``out`` and its ground truth apart.
 
@@ -228,7 +243,11 @@ def generate(
     ``workers`` > 0 generates chunks in that many background processes while this one writes;
     worth it only with spare cores (scripts then need the usual ``if __name__ == "__main__"``
     guard, since workers are spawned). The files are byte-identical whatever ``workers`` is.
+    ``duplicates`` > 0 gives that share of customers a second customer number with typical
+    variations (synth/duplicates.py); the planted pairs go to the truth's duplicates.parquet.
     """
+    if not 0 <= duplicates <= 0.5:
+        raise ValueError("duplicates must be a share from 0 to 0.5")
     if customers < 1:
         raise ValueError("customers must be at least 1")
     started = time.perf_counter()
@@ -255,6 +274,12 @@ def generate(
         column_encoding={"transaction_id": "DELTA_BINARY_PACKED"},
     )
     truth_writer = pq.ParquetWriter(truth_dir / "customers.parquet", TRUTH_SCHEMA)
+    planted = (
+        pq.ParquetWriter(truth_dir / "duplicates.parquet", DUPLICATES_SCHEMA)
+        if duplicates > 0
+        else None
+    )
+    planted_rows = 0
     tx_rows = 0
     done = 0
     scratch = Path(tempfile.mkdtemp(prefix=".synth-", dir=out))
@@ -262,7 +287,7 @@ def generate(
         sinks["branches"].write_columns(org.branches)
         sinks["staff"].write_columns(org.staff)
         sinks["products"].write_columns(_products())
-        for chunk in _chunks(customers, seed, workers, scratch):
+        for chunk in _chunks(customers, seed, workers, scratch, duplicates):
             for name in CHUNK_ENTITIES:
                 sinks[name].write(chunk.csv[name], chunk.rows[name])
             tx = _load(chunk)
@@ -276,6 +301,9 @@ def generate(
             if chunk.spill is not None:
                 chunk.spill.unlink()
             truth_writer.write_table(chunk.truth)
+            if planted is not None and chunk.duplicates is not None:
+                planted.write_table(chunk.duplicates)
+                planted_rows += chunk.duplicates.num_rows
             done += chunk.customers
             if progress is not None:
                 progress(done)
@@ -284,10 +312,15 @@ def generate(
             sink.close()
         tx_writer.close()
         truth_writer.close()
+        if planted is not None:
+            planted.close()
         shutil.rmtree(scratch, ignore_errors=True)
     rows = {f"{name}.csv": sink.rows for name, sink in sinks.items()}
     rows["transactions.parquet"] = tx_rows
-    _write_truth_json(truth_dir, customers, seed, rows)
+    extra: dict[str, object] = (
+        {"duplicate_share": duplicates, "duplicates": planted_rows} if duplicates > 0 else {}
+    )
+    _write_truth_json(truth_dir, customers, seed, rows, extra)
     return GenerateSummary(
         rows=rows,
         seconds=time.perf_counter() - started,
@@ -299,7 +332,9 @@ def generate(
     )
 
 
-def _write_truth_json(folder: Path, customers: int, seed: int, rows: dict[str, int]) -> None:
+def _write_truth_json(
+    folder: Path, customers: int, seed: int, rows: dict[str, int], extra: dict[str, object]
+) -> None:
     meta = {
         "as_of": AS_OF.isoformat(),
         "history_start": cat.WINDOW_START.isoformat(),
@@ -310,5 +345,6 @@ def _write_truth_json(folder: Path, customers: int, seed: int, rows: dict[str, i
         "chunk_size": CHUNK_SIZE,
         "segment_shares": dict(zip(cat.SEGMENTS, cat.SEGMENT_SHARES, strict=True)),
         "rows": rows,
+        **extra,
     }
     (folder / "truth.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")

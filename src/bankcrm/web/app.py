@@ -19,6 +19,8 @@ from bankcrm.customers.privacy_api import router as privacy_router
 from bankcrm.customers.views import router as customer_pages
 from bankcrm.dashboard.api import router as dashboard_router
 from bankcrm.dashboard.views import router as dashboard_pages
+from bankcrm.duplicates.api import router as duplicates_router
+from bankcrm.duplicates.views import router as duplicates_pages
 from bankcrm.interactions.api import router as interactions_router
 from bankcrm.interactions.views import router as my_day_pages
 from bankcrm.kit.runtime import open_runtime
@@ -108,6 +110,7 @@ def create_app(
     app.include_router(staff_router, responses=problems.PROBLEM_RESPONSES)
     app.include_router(dashboard_router, responses=problems.PROBLEM_RESPONSES)
     app.include_router(referrals_router, responses=problems.PROBLEM_RESPONSES)
+    app.include_router(duplicates_router, responses=problems.PROBLEM_RESPONSES)
     # The workbench's pages (server-rendered, same services and session as the API).
     app.include_router(home_pages)
     app.include_router(security_pages)
@@ -119,5 +122,6 @@ def create_app(
     app.include_router(staff_pages)
     app.include_router(dashboard_pages)
     app.include_router(referral_pages)
+    app.include_router(duplicates_pages)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
     return app

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
 from tests import factories as f
@@ -89,5 +90,7 @@ def test_generated_bank_imports_without_quarantine(tmp_path: Path) -> None:
     batch = status["import_batches"]["recent"][0]
     assert batch["rows_quarantined"] == 0
     assert batch["outcome"] == "loaded"
-    assert status["customers"]["total"] == 1_500
+    planted = pq.read_table(tmp_path / "extract-truth" / "duplicates.parquet").num_rows
+    assert 0 < planted < 40  # about 1% get a second customer number (synth/duplicates.py)
+    assert status["customers"]["total"] == 1_500 + planted
     assert status["transactions"]["rows"] > 100_000

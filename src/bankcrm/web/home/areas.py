@@ -68,6 +68,14 @@ AREAS: tuple[Area, ...] = (
         frozenset({AM, BM}),
     ),
     Area(
+        "duplicates",
+        N_("Duplicates and merges"),
+        N_("One record per person: likely duplicates, merge proposals and their approval."),
+        "/duplicates",
+        "GET /api/v1/duplicates",
+        frozenset({AM, BM, SA}),
+    ),
+    Area(
         "scorecards",
         N_("Manager scorecards"),
         N_("Retention, satisfaction and service of account managers, not sales alone."),
