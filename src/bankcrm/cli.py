@@ -26,6 +26,7 @@ from rich.table import Table
 
 from bankcrm.analytics.commands import model_app
 from bankcrm.config import Settings, get_settings
+from bankcrm.duplicates.commands import detect as detect_duplicates_command
 from bankcrm.duplicates.commands import duplicates_app
 from bankcrm.ingest.service import ImportReport, run_import
 from bankcrm.interactions.commands import generate as generate_tasks_command
@@ -419,7 +420,8 @@ def run(
     port: Annotated[int, typer.Option(help="Port to serve on.")] = 8000,
 ) -> None:
     """The main job on the embedded default: generate, import and score a demo bank on the
-    first run (reused later), create one demo login per role, then serve the workbench."""
+    first run (reused later), find its likely duplicates, create one demo login per role,
+    then serve the workbench."""
     settings = _settings()
     if _scored(settings):
         console.print(
@@ -439,6 +441,8 @@ def run(
         score(as_of=(last_day - timedelta(days=30)).isoformat(), churn_model=None)
         score(as_of=last_day.isoformat(), churn_model=None)
         generate_tasks_command(as_of=last_day.isoformat())
+        # The demo bank has planted second customer numbers: show them as candidates.
+        detect_duplicates_command(as_json=False)
     _print_demo_logins(settings, host, port)
     if serve_app:
         serve(host=host, port=port, workers=1)

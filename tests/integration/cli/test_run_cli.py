@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from bankcrm.analytics.models import ScoreRun
 from bankcrm.config import Settings
+from bankcrm.duplicates.models import DuplicateCandidate
 from bankcrm.interactions.models import Task
 from bankcrm.kit.db import make_engine
 from bankcrm.security import service
@@ -58,6 +59,9 @@ def test_run_makes_the_demo_bank_once_and_a_login_per_role(tmp_path: Path) -> No
         assert len(session.scalars(select(ScoreRun.as_of).distinct()).all()) == 2
         tasks = session.scalar(select(func.count()).select_from(Task))
         assert tasks and tasks > 0
+        # The generator plants second customer numbers; the run finds them.
+        candidates = session.scalar(select(func.count()).select_from(DuplicateCandidate))
+        assert candidates and candidates > 0
         for username, password in passwords.items():
             user = service.login(session, settings, username, password, "127.0.0.1")
             assert user.username == username
