@@ -7,3 +7,4 @@ from __future__ import annotations
 MANUAL_INTERACTION_PREFIX = "CRM-"  # contacts logged in bankcrm
 EVENT_INTERACTION_PREFIX = "EVT-"  # contacts pushed by channel systems (POST /events)
 CASE_NO_PREFIX = "CRM-"  # cases opened in bankcrm
+OPPORTUNITY_NO_PREFIX = "OPP-"  # opportunities (never imported: no clash possible)
