@@ -14,11 +14,11 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from bankcrm.config import Settings
-from bankcrm.customers.models import Customer
 from bankcrm.kit.db import utcnow
-from bankcrm.kit.errors import Conflict, Forbidden, InvalidInput, NotFound
+from bankcrm.kit.errors import Conflict, InvalidInput, NotFound
 from bankcrm.kit.pagination import Page
-from bankcrm.opportunities import repository, shape, stages
+from bankcrm.opportunities import parties, repository, shape, stages
+from bankcrm.opportunities.access import require_seller, view_of
 from bankcrm.opportunities.models import Opportunity, OpportunityStageChange
 from bankcrm.opportunities.repository import Row
 from bankcrm.opportunities.schemas import (
@@ -28,44 +28,15 @@ from bankcrm.opportunities.schemas import (
     OpportunityQuery,
     OpportunitySummary,
 )
-from bankcrm.products.models import Product
-from bankcrm.prospects.models import Prospect
 from bankcrm.security import audit, break_glass, scope
 from bankcrm.security.principal import Principal
 from bankcrm.security.roles import Role, View
 from bankcrm.staff import repository as staff_repository
 
-SELLERS = frozenset({Role.ACCOUNT_MANAGER, Role.BRANCH_MANAGER})
-CLOSED_PROSPECTS = ("converted", "disqualified")
-
 
 def probability(settings: Settings, stage: str) -> Decimal:
     """The stage's probability from the settings, as stored (4 decimals)."""
     return Decimal(str(round(settings.opportunity_probabilities[stage], 4)))
-
-
-def require_seller(principal: Principal) -> None:
-    if principal.role not in SELLERS:
-        raise Forbidden(f"the role '{principal.role_name}' does not work opportunities")
-
-
-def view_of(
-    principal: Principal, opportunity: Opportunity, customer: Customer | None, granted: set[int]
-) -> View | None:
-    """How one opportunity shows to the caller; None: not at all (404). Mirrors
-    repository.scope_clause."""
-    if customer is not None and customer.id in granted:
-        return View.FULL
-    if principal.role is Role.ACCOUNT_MANAGER and principal.staff_id is not None:
-        mine = opportunity.owner_id == principal.staff_id
-        if mine or (customer is not None and customer.manager_id == principal.staff_id):
-            return principal.policy.view
-    branch = principal.branch_id if principal.role is Role.BRANCH_MANAGER else None
-    if branch is not None and (
-        opportunity.branch_id == branch or (customer is not None and customer.branch_id == branch)
-    ):
-        return principal.policy.view
-    return None
 
 
 def visible(session: Session, principal: Principal, opportunity_id: int) -> tuple[Row, View]:
@@ -128,79 +99,17 @@ def detail(session: Session, principal: Principal, row: Row, view: View) -> Oppo
     )
 
 
-def _hidden(principal: Principal, customer: Customer, granted: set[int]) -> bool:
-    grant = customer.id in granted
-    return scope.view_of(principal, customer.branch_id, customer.manager_id, grant) is None
-
-
-def _party(
-    session: Session, principal: Principal, new: OpportunityIn
-) -> tuple[Customer | None, Prospect | None, int, int | None]:
-    """The customer or prospect in the caller's scope, its branch and its default owner."""
-    if new.customer_id is not None:
-        customer = repository.customer(session, new.customer_id)
-        granted = break_glass.granted(session, principal) if customer is not None else set()
-        if customer is None or (
-            scope.view_of(
-                principal, customer.branch_id, customer.manager_id, customer.id in granted
-            )
-            is None
-        ):
-            raise NotFound(f"customer {new.customer_id} not found")
-        return customer, None, customer.branch_id, customer.manager_id
-    assert new.prospect_id is not None
-    prospect = repository.prospect(session, new.prospect_id)
-    mine = prospect is not None and (
-        (principal.role is Role.ACCOUNT_MANAGER and prospect.owner_id == principal.staff_id)
-        or (principal.role is Role.BRANCH_MANAGER and prospect.branch_id == principal.branch_id)
-    )
-    if prospect is None or not mine:
-        raise NotFound(f"prospect {new.prospect_id} not found")
-    if prospect.status in CLOSED_PROSPECTS:
-        raise InvalidInput(
-            f"prospect {prospect.prospect_no} is {prospect.status}: open the opportunity "
-            "for the customer instead",
-            "prospect_id",
-        )
-    return None, prospect, prospect.branch_id, prospect.owner_id
-
-
-def _owner(
-    session: Session, principal: Principal, given: int | None, default: int | None, branch: int
-) -> int:
-    """An account manager owns what they open; a branch manager names an active staff
-    member of the branch (the customer's manager by default)."""
-    if principal.role is Role.ACCOUNT_MANAGER:
-        if principal.staff_id is None:
-            raise Forbidden("an account manager without a staff record owns no opportunities")
-        if given is not None and given != principal.staff_id:
-            raise InvalidInput("an account manager owns the opportunities they open", "owner_id")
-        return principal.staff_id
-    owner_id = given if given is not None else default
-    member = repository.staff(session, owner_id) if owner_id is not None else None
-    if member is None or not member.active or member.branch_id != branch:
-        raise InvalidInput("owner_id must be an active staff member of the branch", "owner_id")
-    return member.id
-
-
-def _product(session: Session, product_id: int) -> Product:
-    product = repository.product(session, product_id)
-    if product is None or not product.active:
-        raise InvalidInput(f"product {product_id} is not in the active catalogue", "product_id")
-    return product
-
-
 def create_opportunity(
     session: Session, settings: Settings, principal: Principal, new: OpportunityIn
 ) -> OpportunityOut:
     """Open an opportunity at `identified`, its first stage."""
     require_seller(principal)
     scope.require_customer_writes(principal)
-    customer, prospect, branch_id, default_owner = _party(session, principal, new)
-    product = _product(session, new.product_id)
+    customer, prospect, branch_id, default_owner = parties.party(session, principal, new)
+    product = parties.product(session, new.product_id)
     if new.expected_close_on < date.today():
         raise InvalidInput("expected_close_on must not be in the past", "expected_close_on")
-    owner_id = _owner(session, principal, new.owner_id, default_owner, branch_id)
+    owner_id = parties.owner(session, principal, new.owner_id, default_owner, branch_id)
     chance = probability(settings, "identified")
     opportunity = repository.add_opportunity(
         session,
@@ -302,7 +211,7 @@ def update_opportunity(
     if "owner_id" in values:
         if principal.role is not Role.BRANCH_MANAGER:
             raise InvalidInput("only a branch manager hands an opportunity over", "owner_id")
-        values["owner_id"] = _owner(
+        values["owner_id"] = parties.owner(
             session, principal, values["owner_id"], None, opportunity.branch_id
         )
     if not repository.update_opportunity(session, opportunity_id, change.version, values):
