@@ -318,3 +318,29 @@ def test_prospects_and_bad_input(
     assert client.get(URL).status_code == 401
     money = client.get(URL, params={"outcome": "open"}, headers=headers).json()["items"]
     assert [Decimal(i["amount"]) for i in money] == [Decimal("5000.00")]
+
+
+def test_a_won_opportunity_linked_to_its_holding_stays_won(
+    client: TestClient, bank: Bank, login: Login, session: Session, loan: Product
+) -> None:
+    held = records.holding(session, bank.anna_customer, loan, opened_on=date.today())
+    won = records.opportunity(
+        session,
+        loan,
+        bank.anna,
+        customer=bank.anna_customer,
+        stage="won",
+        probability=Decimal("1"),
+        won_on=date.today(),
+        holding_id=held.id,
+    )
+    session.commit()
+    boss = login(bank.users["branch_manager"])
+    body = client.get(f"{URL}/{won.id}", headers=boss).json()
+    assert body["holding_id"] == held.id and body["next_stages"] == []
+    reopen = _move(client, boss, body, stage="approved", note="customer cancelled")
+    assert reopen.status_code == 409 and reopen.json()["field"] == "stage"
+    task = client.post(
+        f"{URL}/{won.id}/tasks", json={"department": "legal", "title": "x"}, headers=boss
+    )
+    assert task.status_code == 409
