@@ -1,8 +1,11 @@
-"""The queries of linking.py: candidate (opportunity, holding) pairs and the update."""
+"""The queries of linking.py: the won opportunities waiting for their holding, the holdings
+of their customers, and the update. Both reads go through an index that leads with what
+they filter on (opportunities by stage, holdings by customer), whatever the bank's size."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import date, datetime
 
 from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
@@ -13,34 +16,46 @@ from bankcrm.products.models import Holding, Product
 from bankcrm.prospects.models import Prospect
 
 TABLE: Table = Opportunity.__table__  # type: ignore[assignment]  # Core: one executemany
+CHUNK = 1000  # customer ids per IN list
+Waiting = tuple[int, int, int, date]  # opportunity id, customer id, product id, won on
+Held = tuple[int, int, int, date]  # holding id, customer id, product id, opened on
 
 
-def candidates(session: Session) -> list[tuple[int, int]]:
-    """(opportunity id, holding id) pairs that may be linked, in the order to take them:
-    won and unlinked opportunities of a lending or account-opening product, holdings of
-    the same customer and product opened on or after the won date and linked to nothing."""
-    linked = select(Opportunity.holding_id).where(Opportunity.holding_id.is_not(None))
+def waiting(session: Session) -> list[Waiting]:
+    """Won, unlinked opportunities of a lending or account-opening product whose customer
+    is known (a prospect's once it converted)."""
     customer = func.coalesce(Opportunity.customer_id, Prospect.converted_customer_id)
     rows = session.execute(
-        select(Opportunity.id, Holding.id)
+        select(Opportunity.id, customer, Opportunity.product_id, Opportunity.won_on)
         .select_from(Opportunity)
         .join(Product, Product.id == Opportunity.product_id)
         .outerjoin(Prospect, Prospect.id == Opportunity.prospect_id)
-        .join(
-            Holding,
-            (Holding.customer_id == customer)
-            & (Holding.product_id == Opportunity.product_id)
-            & (Holding.opened_on >= Opportunity.won_on),
-        )
         .where(
             Opportunity.stage == "won",
             Opportunity.holding_id.is_(None),
+            Opportunity.won_on.is_not(None),
             Product.category.in_(sorted(LINKED_CATEGORIES)),
-            Holding.id.not_in(linked),
+            customer.is_not(None),
         )
-        .order_by(Opportunity.won_on, Opportunity.id, Holding.opened_on, Holding.id)
     ).all()
-    return [(o, h) for o, h in rows]
+    return [(o, c, p, w) for o, c, p, w in rows if w is not None]
+
+
+def unlinked_holdings(session: Session, customer_ids: Sequence[int], since: date) -> list[Held]:
+    """Holdings of these customers opened on or after `since` that no opportunity has."""
+    linked = select(Opportunity.holding_id).where(Opportunity.holding_id.is_not(None))
+    ids = sorted(set(customer_ids))
+    found: list[Held] = []
+    for start in range(0, len(ids), CHUNK):
+        rows = session.execute(
+            select(Holding.id, Holding.customer_id, Holding.product_id, Holding.opened_on).where(
+                Holding.customer_id.in_(ids[start : start + CHUNK]),
+                Holding.opened_on >= since,
+                Holding.id.not_in(linked),
+            )
+        ).all()
+        found += [(h, c, p, o) for h, c, p, o in rows]
+    return found
 
 
 def set_holdings(session: Session, links: dict[int, int], at: datetime) -> None:
