@@ -406,3 +406,64 @@ def prospect_activity(session: Session, prospect: Prospect, **overrides: Any) ->
         "created_by": "test",
     }
     return _add(session, ProspectActivity(**{**values, **overrides}))
+
+
+def prospect_for_opportunities(session: Session, branch: Branch, **overrides: Any) -> Any:
+    """A prospect of the branch (the opportunities tests' own; the prospects feature's
+    factory may replace it at merge)."""
+    from bankcrm.prospects.models import Prospect
+
+    n = next(_numbers)
+    values: dict[str, Any] = {
+        "prospect_no": f"PR{n:07d}",
+        "kind": "individual",
+        "national_id": f"900101{n:05d}",
+        "first_name": "Eva",
+        "last_name": f"Prospect{n}",
+        "source": "walk_in",
+        "branch_id": branch.id,
+        "status": "qualified",
+        "created_by": "test",
+    }
+    return _add(session, Prospect(**{**values, **overrides}))
+
+
+def opportunity(
+    session: Session,
+    product: Product,
+    owner: Staff,
+    customer: Customer | None = None,
+    prospect: Any = None,
+    **overrides: Any,
+) -> Any:
+    """An opportunity of the customer (or prospect) owned by `owner`, with its creation in
+    the stage history."""
+    from bankcrm.opportunities.models import Opportunity, OpportunityStageChange
+
+    n = next(_numbers)
+    party_branch = customer.branch_id if customer is not None else prospect.branch_id
+    values: dict[str, Any] = {
+        "opportunity_no": f"OPP-T{n:07d}",
+        "customer_id": customer.id if customer is not None else None,
+        "prospect_id": prospect.id if prospect is not None else None,
+        "product_id": product.id,
+        "amount": Decimal("100000.00"),
+        "currency": "CZK",
+        "stage": "identified",
+        "probability": Decimal("0.1"),
+        "expected_close_on": date(2027, 3, 31),
+        "owner_id": owner.id,
+        "branch_id": party_branch,
+        "created_by": "test",
+    }
+    record = _add(session, Opportunity(**{**values, **overrides}))
+    _add(
+        session,
+        OpportunityStageChange(
+            opportunity_id=record.id,
+            to_stage=record.stage,
+            changed_by="test",
+            probability=record.probability,
+        ),
+    )
+    return record

@@ -7,8 +7,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr
+from pydantic import SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bankcrm.opportunities.stages import DEFAULT_PROBABILITIES, check_probabilities
 
 
 class Settings(BaseSettings):
@@ -42,6 +44,16 @@ class Settings(BaseSettings):
     case_sla_hours: dict[str, int] = {"gold": 4, "growth": 24, "general": 48, "unprofitable": 72}
     # Privacy: anti-money-laundering record keeping after the relationship ended (years).
     aml_retention_years: int = 5
+    # Opportunities: the probability of winning at each stage (stages.DEFAULT_PROBABILITIES:
+    # identified 0.1, needs_analysis 0.2, proposal 0.4, credit_review 0.6, approved 0.8,
+    # won 1, lost 0). Stages left out keep their default; each 0..1, won 1 and lost 0.
+    opportunity_probabilities: dict[str, float] = dict(DEFAULT_PROBABILITIES)
+    opportunity_credit_review_days: int = 5  # due date of the credit department's task
+
+    @field_validator("opportunity_probabilities")
+    @classmethod
+    def _probabilities(cls, value: dict[str, float]) -> dict[str, float]:
+        return check_probabilities(value)
 
     def pseudonym_key(self) -> str:
         """The configured key, or the one kept next to the database (created once, 0600)."""

@@ -31,6 +31,8 @@ from bankcrm.kit.progress import Progress
 from bankcrm.lake import repository as lake_repo
 from bankcrm.lake.staging import MonthlyStager, StagedFile
 from bankcrm.lake.store import LakeStore
+from bankcrm.opportunities.linking import link_won_opportunities
+from bankcrm.security.principal import system_principal
 
 
 @dataclass
@@ -234,6 +236,8 @@ def _load_and_commit(
             staged = len(staged_files)
             checkpoint("staged")
         report.batch_id = batch.id
+        # Won opportunities take the holdings this batch brought (same transaction).
+        link_won_opportunities(session, system_principal("import"))
         _finish_batch(session, batch, report, staged)
     return staged
 

@@ -15,6 +15,7 @@ from bankcrm.interactions.models import ChannelEvent, Interaction, Task
 from bankcrm.kit.db import Base
 from bankcrm.lake.models import LakeFile
 from bankcrm.marketing.models import Campaign, CampaignMember
+from bankcrm.opportunities.models import Opportunity, OpportunityStageChange, OpportunityTask
 from bankcrm.products.models import Holding, Product, StandingOrder
 from bankcrm.prospects.models import Prospect, ProspectActivity
 from bankcrm.referrals.models import Referral, ReferralRoute
@@ -53,6 +54,9 @@ __all__ = [
     "LakeFile",
     "LoginAttempt",
     "Offer",
+    "Opportunity",
+    "OpportunityStageChange",
+    "OpportunityTask",
     "PortfolioTransfer",
     "PortfolioTransferItem",
     "Product",

@@ -8,3 +8,4 @@ MANUAL_INTERACTION_PREFIX = "CRM-"  # contacts logged in bankcrm
 EVENT_INTERACTION_PREFIX = "EVT-"  # contacts pushed by channel systems (POST /events)
 CASE_NO_PREFIX = "CRM-"  # cases opened in bankcrm
 REFERRAL_NO_PREFIX = "REF-"  # referrals to a specialist line
+OPPORTUNITY_NO_PREFIX = "OPP-"  # opportunities (never imported: no clash possible)

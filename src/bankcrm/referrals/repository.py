@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from bankcrm.customers.models import Customer
 from bankcrm.kit.numbering import REFERRAL_NO_PREFIX
+from bankcrm.opportunities.models import Opportunity
 from bankcrm.prospects.models import Prospect
 from bankcrm.referrals.models import Referral, ReferralRoute
 from bankcrm.security.models import User
@@ -246,3 +247,15 @@ def converted_by_staff(
         .group_by(Referral.referrer_staff_id)
     ).all()
     return {int(s): int(n) for s, n in rows if s is not None}
+
+
+def opportunity_person(
+    session: Session, opportunity_id: int
+) -> tuple[int | None, int | None] | None:
+    """(customer id, prospect id) of an opportunity; None if there is no such opportunity."""
+    row = session.execute(
+        select(Opportunity.customer_id, Opportunity.prospect_id).where(
+            Opportunity.id == opportunity_id
+        )
+    ).one_or_none()
+    return (row[0], row[1]) if row is not None else None

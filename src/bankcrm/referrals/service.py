@@ -221,6 +221,15 @@ def accept(session: Session, principal: Principal, referral_id: int, ask: Versio
 def convert(
     session: Session, principal: Principal, referral_id: int, ask: Conversion
 ) -> ReferralOut:
+    if ask.opportunity_id is not None:
+        found = repository.referral(session, referral_id)
+        person = repository.opportunity_person(session, ask.opportunity_id)
+        if found is not None and person != (found[0].customer_id, found[0].prospect_id):
+            raise InvalidInput(
+                f"opportunity_id: opportunity {ask.opportunity_id} is not one of this "
+                "referral's customer or prospect",
+                "opportunity_id",
+            )
     values: dict[str, object] = {
         "status": "converted",
         "outcome_note": ask.outcome_note,
@@ -259,6 +268,18 @@ def assign(
         "accepted_at": None,
     }
     return _change(session, principal, referral_id, ask.version, values, assigning=True)
+
+
+def check_source(
+    session: Session, referral_id: int, customer_id: int | None, prospect_id: int | None
+) -> None:
+    """An opportunity made from a referral is for the referral's customer or prospect."""
+    found = repository.referral(session, referral_id)
+    if found is None or (found[0].customer_id, found[0].prospect_id) != (customer_id, prospect_id):
+        raise InvalidInput(
+            f"referral_id: referral {referral_id} is not a referral of this customer or prospect",
+            "referral_id",
+        )
 
 
 def mark_converted(

@@ -26,6 +26,8 @@ from bankcrm.interactions.views import router as my_day_pages
 from bankcrm.kit.runtime import open_runtime
 from bankcrm.marketing.api import router as marketing_router
 from bankcrm.marketing.views import router as marketing_pages
+from bankcrm.opportunities.api import router as opportunities_router
+from bankcrm.opportunities.views import router as opportunity_pages
 from bankcrm.referrals.api import router as referrals_router
 from bankcrm.referrals.views import router as referral_pages
 from bankcrm.security.api import router as security_router
@@ -111,6 +113,7 @@ def create_app(
     app.include_router(dashboard_router, responses=problems.PROBLEM_RESPONSES)
     app.include_router(referrals_router, responses=problems.PROBLEM_RESPONSES)
     app.include_router(duplicates_router, responses=problems.PROBLEM_RESPONSES)
+    app.include_router(opportunities_router, responses=problems.PROBLEM_RESPONSES)
     # The workbench's pages (server-rendered, same services and session as the API).
     app.include_router(home_pages)
     app.include_router(security_pages)
@@ -123,5 +126,6 @@ def create_app(
     app.include_router(dashboard_pages)
     app.include_router(referral_pages)
     app.include_router(duplicates_pages)
+    app.include_router(opportunity_pages)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
     return app

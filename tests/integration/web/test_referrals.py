@@ -247,12 +247,17 @@ def test_assignee_accepts_then_converts_and_the_referrer_sees_the_outcome(
     assert [r["id"] for r in todo["items"]] == [body["id"]]
     accepted = client.post(f"{url}/accept", json={"version": 1}, headers=anna).json()
     assert accepted["status"] == "accepted" and accepted["accepted_at"]
-    done = client.post(
-        f"{url}/convert",
-        json={"version": 2, "outcome_note": "mortgage application signed", "opportunity_id": 7},
-        headers=anna,
-    ).json()
-    assert (done["status"], done["opportunity_id"]) == ("converted", 7)
+    mortgage = records.product(session, "mortgage")
+    opened = records.opportunity(session, mortgage, bank.anna, customer=bank.anna_customer)
+    elsewhere = records.opportunity(session, mortgage, bank.boris, customer=bank.boris_customer)
+    session.commit()
+    ask = {"version": 2, "outcome_note": "mortgage application signed"}
+    wrong = client.post(
+        f"{url}/convert", json={**ask, "opportunity_id": elsewhere.id}, headers=anna
+    )
+    assert (wrong.status_code, wrong.json()["field"]) == (422, "opportunity_id")
+    done = client.post(f"{url}/convert", json={**ask, "opportunity_id": opened.id}, headers=anna)
+    assert (done.json()["status"], done.json()["opportunity_id"]) == ("converted", opened.id)
     seen = client.get(url, headers=agent).json()
     assert (seen["status"], seen["outcome_note"]) == ("converted", "mortgage application signed")
     assert seen["decided_by"] == bank.users["account_manager"].username

@@ -60,6 +60,25 @@ AREAS: tuple[Area, ...] = (
         frozenset({AM, BM, SA}),
     ),
     Area(
+        "opportunities",
+        N_("Opportunities"),
+        N_(
+            "Your sales opportunities through their stages, with the tasks of the credit "
+            "and other departments."
+        ),
+        "/opportunities",
+        "GET /api/v1/opportunities",
+        frozenset({AM, BM}),
+    ),
+    Area(
+        "pipeline",
+        N_("Sales pipeline"),
+        N_("Pipeline by stage, expected volume by month, and why business is won or lost."),
+        "/opportunities/pipeline",
+        "GET /api/v1/opportunities/pipeline",
+        frozenset({AM, BM, PM, EX, AN}),
+    ),
+    Area(
         "handovers",
         N_("Portfolio handovers"),
         N_("Propose, approve and follow the handover of a manager's customers."),
