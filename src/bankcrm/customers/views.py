@@ -23,6 +23,7 @@ from bankcrm.customers.schemas import Customer360
 from bankcrm.interactions import service as interactions_service
 from bankcrm.interactions.schemas import InteractionIn, TaskIn
 from bankcrm.kit.errors import Conflict, Forbidden, InvalidInput, NotFound
+from bankcrm.opportunities.access import SELLERS
 from bankcrm.security import break_glass
 from bankcrm.security.principal import Principal
 from bankcrm.security.roles import View
@@ -173,6 +174,7 @@ def _context(principal: Principal, customer: Customer360, **extra: object) -> di
         "masked": profile.view is not View.FULL,
         "can_break_glass": profile.view is not View.FULL and principal.policy.break_glass,
         "can_write": principal.policy.writes_customers,
+        "can_sell": principal.role in SELLERS,
         "charts": _chart_data(customer),
         "choices": CHOICES,
         "terms": TERMS,

@@ -113,6 +113,7 @@ def test_account_manager_sees_the_whole_customer(
     html = page.text
     assert "default-src 'self'" in page.headers["content-security-policy"]
     assert "<script>" not in html  # no inline script: the data is JSON
+    assert f'href="/opportunities/new?customer_id={customer.id}"' in html  # a seller's button
     assert customer.national_id in html and customer.email in html  # full view
     assert 'data-testid="break-glass"' not in html
     for text in (
@@ -183,6 +184,7 @@ def test_service_agent_sees_masked_identifiers_then_breaks_the_glass(
     assert customer.email not in html
     assert "Identifiers are masked." in html
     assert 'data-testid="break-glass"' in html
+    assert 'data-testid="new-opportunity"' not in html  # service agents sell nothing
     # A short reason: the form again with the error next to the field, no grant.
     short = client.post(f"{url}/break-glass", data={"reason": "curious", "csrf_token": csrf})
     assert short.status_code == 200
