@@ -206,12 +206,13 @@ class CaseOut(BaseModel):
 
 class TimelineEntry(BaseModel):
     at: UtcDateTime
-    source: Literal["interaction", "case"]
+    source: Literal["interaction", "case", "prospect"]  # prospect: before they were a customer
     channel: str
     topic: str
-    outcome: str  # the contact's outcome, or the case's status
+    outcome: str  # the contact's outcome, the case's status, or the prospect activity's kind
     staff: str | None
     note: str | None
+    prospect_no: str | None = None  # the prospect this customer was, for prospect entries
 
 
 class Consent(BaseModel):

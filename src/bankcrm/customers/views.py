@@ -53,6 +53,7 @@ STATUSES: dict[str, str] = {
     "cancelled": N_("Cancelled"),
     "interaction": N_("Contact"),
     "case": N_("Case"),
+    "prospect": N_("Prospect"),
     "credit": N_("Credit"),
     "debit": N_("Debit"),
 }
@@ -67,6 +68,7 @@ TERMS: dict[str, str] = {
     **labels.CHANNELS,
     **labels.PRIORITIES,
     **TASK_KINDS,
+    **labels.PROSPECT_ACTIVITIES,
 }
 CHOICES: dict[str, dict[str, str]] = {
     "channels": labels.CHANNELS,

@@ -7,3 +7,6 @@ from __future__ import annotations
 MANUAL_INTERACTION_PREFIX = "CRM-"  # contacts logged in bankcrm
 EVENT_INTERACTION_PREFIX = "EVT-"  # contacts pushed by channel systems (POST /events)
 CASE_NO_PREFIX = "CRM-"  # cases opened in bankcrm
+# Prospects are made here only (the extract carries customers, never prospects), so the
+# import has no prospect numbers to refuse.
+PROSPECT_NO_PREFIX = "PRS-"

@@ -24,6 +24,7 @@ from bankcrm.interactions.views import router as my_day_pages
 from bankcrm.kit.runtime import open_runtime
 from bankcrm.marketing.api import router as marketing_router
 from bankcrm.marketing.views import router as marketing_pages
+from bankcrm.prospects.api import router as prospects_router
 from bankcrm.security.api import router as security_router
 from bankcrm.security.views import router as security_pages
 from bankcrm.service_desk.api import router as service_desk_router
@@ -105,6 +106,7 @@ def create_app(
     app.include_router(marketing_router, responses=problems.PROBLEM_RESPONSES)
     app.include_router(staff_router, responses=problems.PROBLEM_RESPONSES)
     app.include_router(dashboard_router, responses=problems.PROBLEM_RESPONSES)
+    app.include_router(prospects_router, responses=problems.PROBLEM_RESPONSES)
     # The workbench's pages (server-rendered, same services and session as the API).
     app.include_router(home_pages)
     app.include_router(security_pages)

@@ -1,0 +1,141 @@
+"""The import's conversion of prospects, as set-based statements: a batch carries up to a
+million customers, so nothing here runs per prospect or per customer.
+
+Matching by id uses the index on customers.national_id (one probe per open prospect).
+Matching by name scans the customers once: the open prospects' name keys are a small
+grouped subquery that the database hashes (PostgreSQL) or indexes on the fly (SQLite).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, case, func, insert, literal, or_, select, update
+from sqlalchemy.orm import Session
+
+from bankcrm.customers.models import Customer
+from bankcrm.prospects.models import OPEN_STATUSES, Prospect, ProspectActivity
+
+CONVERTED_BY = "import"
+REVIEW_REASON = "same name and birth date, phone or e-mail; no matching national id"
+
+
+def _key(*parts: ColumnElement[str | None]) -> ColumnElement[str]:
+    """A name as compared: trimmed, lower case, parts joined by one space."""
+    cleaned = [func.lower(func.trim(func.coalesce(p, ""))) for p in parts]
+    joined = cleaned[0]
+    for part in cleaned[1:]:
+        joined = joined + " " + part
+    return joined
+
+
+def _name_key(model: type[Prospect] | type[Customer]) -> ColumnElement[str]:
+    return case(
+        (model.kind == "corporate", _key(model.company_name)),
+        else_=_key(model.first_name, model.last_name),
+    )
+
+
+def _phone(column: ColumnElement[str | None]) -> ColumnElement[str]:
+    return func.replace(func.replace(func.replace(column, " ", ""), "-", ""), "/", "")
+
+
+def _id_match() -> ColumnElement[int]:
+    """The (lowest) id of the customer with the open prospect's national id and kind."""
+    return (
+        select(func.min(Customer.id))
+        .where(Customer.national_id == Prospect.national_id, Customer.kind == Prospect.kind)
+        .scalar_subquery()
+    )
+
+
+def _convertible() -> list[ColumnElement[bool]]:
+    return [
+        Prospect.status.in_(OPEN_STATUSES),
+        Prospect.national_id.is_not(None),
+        _id_match().is_not(None),
+    ]
+
+
+def convert_by_national_id(session: Session, now: datetime) -> int:
+    """Open prospects whose national id (registration number) and kind match a customer's
+    become that customer: a conversion activity each, then the prospects themselves.
+    Two statements; returns how many converted."""
+    customer_no = select(Customer.customer_no).where(Customer.id == _id_match()).scalar_subquery()
+    session.execute(
+        insert(ProspectActivity).from_select(
+            ["prospect_id", "occurred_at", "kind", "summary", "created_by"],
+            select(
+                Prospect.id,
+                literal(now),
+                literal("conversion"),
+                literal("became customer ") + customer_no,
+                literal(CONVERTED_BY),
+            ).where(*_convertible()),
+        )
+    )
+    result = session.execute(
+        update(Prospect)
+        .where(*_convertible())
+        .values(
+            status="converted",
+            converted_customer_id=_id_match(),
+            converted_at=now,
+            converted_by=CONVERTED_BY,
+            review_customer_id=None,
+            review_reason=None,
+            version=Prospect.version + 1,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def flag_for_review(session: Session) -> int:
+    """Open prospects not converted by id whose normalised name matches a customer's and
+    whose birth date, phone or e-mail matches too: flagged with that customer for a person
+    to decide (never the customer a person already said is not them). One statement."""
+    waiting = (
+        select(
+            Prospect.id.label("prospect_id"),
+            Prospect.kind.label("kind"),
+            _name_key(Prospect).label("name_key"),
+            Prospect.birth_date.label("birth_date"),
+            _phone(Prospect.phone).label("phone"),
+            func.lower(func.trim(Prospect.email)).label("email"),
+            func.coalesce(Prospect.not_same_customer_id, 0).label("not_same"),
+        )
+        .where(Prospect.status.in_(OPEN_STATUSES), Prospect.review_customer_id.is_(None))
+        .distinct()  # keeps the subquery whole, so SQLite indexes it instead of re-scanning
+        .subquery()
+    )
+    same = or_(
+        waiting.c.birth_date == Customer.birth_date,
+        waiting.c.phone == _phone(Customer.phone),
+        waiting.c.email == func.lower(func.trim(Customer.email)),
+    )
+    matches = (
+        select(waiting.c.prospect_id, func.min(Customer.id).label("customer_id"))
+        .join(
+            Customer,
+            and_(
+                waiting.c.name_key == _name_key(Customer),
+                waiting.c.kind == Customer.kind,
+                waiting.c.not_same != Customer.id,
+            ),
+        )
+        .where(same)
+        .group_by(waiting.c.prospect_id)
+        .subquery()
+    )
+    result = session.execute(
+        update(Prospect)
+        .where(Prospect.id == matches.c.prospect_id)
+        .values(
+            review_customer_id=matches.c.customer_id,
+            review_reason=REVIEW_REASON,
+            version=Prospect.version + 1,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
