@@ -11,19 +11,20 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, case, func, insert, literal, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from bankcrm.customers.models import Customer
 from bankcrm.prospects.models import OPEN_STATUSES, Prospect, ProspectActivity
 
 CONVERTED_BY = "import"
+ColumnExpr = ColumnElement[str | None] | InstrumentedAttribute[str | None]
 REVIEW_REASON = "same name and birth date, phone or e-mail; no matching national id"
 
 
-def _key(*parts: ColumnElement[str | None]) -> ColumnElement[str]:
+def _key(*parts: ColumnExpr) -> ColumnElement[str]:
     """A name as compared: trimmed, lower case, parts joined by one space."""
     cleaned = [func.lower(func.trim(func.coalesce(p, ""))) for p in parts]
-    joined = cleaned[0]
+    joined: ColumnElement[str] = cleaned[0]
     for part in cleaned[1:]:
         joined = joined + " " + part
     return joined
@@ -36,7 +37,7 @@ def _name_key(model: type[Prospect] | type[Customer]) -> ColumnElement[str]:
     )
 
 
-def _phone(column: ColumnElement[str | None]) -> ColumnElement[str]:
+def _phone(column: ColumnExpr) -> ColumnElement[str]:
     return func.replace(func.replace(func.replace(column, " ", ""), "-", ""), "/", "")
 
 
