@@ -17,6 +17,7 @@ from bankcrm.customers.models import Customer, CustomerRelationship
 from bankcrm.ingest.models import ImportBatch
 from bankcrm.interactions.models import Interaction
 from bankcrm.products.models import Holding, Product
+from bankcrm.prospects.models import Prospect, ProspectActivity
 from bankcrm.security.models import User
 from bankcrm.security.secrets import hash_password
 from bankcrm.service_desk.models import Case
@@ -312,3 +313,43 @@ def portfolio_transfer(
     for c in customers:
         _add(session, PortfolioTransferItem(transfer_id=transfer.id, customer_id=c.id))
     return transfer
+
+
+def prospect(
+    session: Session, branch: Branch, owner: Staff | None = None, **overrides: Any
+) -> Prospect:
+    """An open individual prospect of `branch` (owned by `owner`, if given)."""
+    n = next(_numbers)
+    values: dict[str, Any] = {
+        "prospect_no": f"PRS-T{n:07d}",
+        "kind": "individual",
+        "national_id": f"900202{n:05d}",
+        "first_name": "Eva",
+        "last_name": f"Dvorakova{n}",
+        "birth_date": date(1990, 2, 2),
+        "email": f"eva{n}@mail.example",
+        "phone": "+420777123456",
+        "address": "Nova 5",
+        "postal_code": "60200",
+        "city": "Brno",
+        "source": "walk_in",
+        "status": "new",
+        "needs": "a mortgage for a flat",
+        "branch_id": branch.id,
+        "owner_id": owner.id if owner else None,
+        "created_by": "test",
+    }
+    return _add(session, Prospect(**{**values, **overrides}))
+
+
+def prospect_activity(session: Session, prospect: Prospect, **overrides: Any) -> ProspectActivity:
+    values: dict[str, Any] = {
+        "prospect_id": prospect.id,
+        "occurred_at": datetime(2026, 3, 1, 10, 0),
+        "kind": "contact",
+        "channel": "phone",
+        "summary": "first call about a mortgage",
+        "note": "wants a fixed rate",
+        "created_by": "test",
+    }
+    return _add(session, ProspectActivity(**{**values, **overrides}))

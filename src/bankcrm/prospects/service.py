@@ -176,6 +176,11 @@ def _review(session: Session, principal: Principal, prospect: Prospect) -> Revie
 def get_prospect(session: Session, principal: Principal, prospect_id: int) -> ProspectOut:
     """The prospect with its activities, newest first, as the caller may see it."""
     prospect, view = visible_prospect(session, principal, prospect_id)
+    return detail(session, principal, prospect, view)
+
+
+def detail(session: Session, principal: Principal, prospect: Prospect, view: View) -> ProspectOut:
+    """The prospect shown with `view`, audited as a read of its personal data."""
     branches = staff_repository.branch_names(session, {prospect.branch_id})
     staff = staff_repository.staff_names(session, {prospect.owner_id} - {None})  # type: ignore[arg-type]
     activities = [

@@ -22,8 +22,10 @@ from bankcrm.prospects.schemas import (
 from bankcrm.prospects.service import (
     RECORD,
     check_owner,
+    detail,
     get_prospect,
     stale,
+    visible_prospect,
     writable_prospect,
 )
 from bankcrm.security import audit
@@ -108,8 +110,10 @@ def log_contact(
 def assign_owner(
     session: Session, principal: Principal, prospect_id: int, change: OwnerChange
 ) -> ProspectOut:
-    """Give the prospect to a member of its own branch."""
+    """Give the prospect to a member of its own branch. The answer shows it as the caller
+    saw it before, even when the new owner takes it out of the caller's scope."""
     prospect = writable_prospect(session, principal, prospect_id)
+    _found, view = visible_prospect(session, principal, prospect_id)
     check_owner(session, change.owner_id, prospect.branch_id)
     if change.owner_id == prospect.owner_id:
         raise InvalidInput(f"staff member {change.owner_id} already owns it", "owner_id")
@@ -118,7 +122,7 @@ def assign_owner(
     summary = f"owner: {names.get(change.owner_id, change.owner_id)}"
     _activity(session, principal, prospect, "note", summary)
     audit.record(session, principal, "update", RECORD, prospect_id, fields=["owner_id"])
-    return get_prospect(session, principal, prospect_id)
+    return detail(session, principal, prospect, view)
 
 
 def decide_review(
