@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, case, func, insert, literal, or_, select, update
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from bankcrm.customers.models import Customer
 from bankcrm.prospects.models import OPEN_STATUSES, Prospect, ProspectActivity
@@ -46,6 +46,7 @@ def _id_match() -> ColumnElement[int]:
     return (
         select(func.min(Customer.id))
         .where(Customer.national_id == Prospect.national_id, Customer.kind == Prospect.kind)
+        .correlate(Prospect)
         .scalar_subquery()
     )
 
@@ -62,7 +63,13 @@ def convert_by_national_id(session: Session, now: datetime) -> int:
     """Open prospects whose national id (registration number) and kind match a customer's
     become that customer: a conversion activity each, then the prospects themselves.
     Two statements; returns how many converted."""
-    customer_no = select(Customer.customer_no).where(Customer.id == _id_match()).scalar_subquery()
+    matched = aliased(Customer)
+    customer_no = (
+        select(matched.customer_no)
+        .where(matched.id == _id_match())
+        .correlate(Prospect)
+        .scalar_subquery()
+    )
     session.execute(
         insert(ProspectActivity).from_select(
             ["prospect_id", "occurred_at", "kind", "summary", "created_by"],
