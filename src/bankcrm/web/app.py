@@ -25,6 +25,8 @@ from bankcrm.kit.runtime import open_runtime
 from bankcrm.marketing.api import router as marketing_router
 from bankcrm.marketing.views import router as marketing_pages
 from bankcrm.prospects.api import router as prospects_router
+from bankcrm.prospects.record_views import router as prospect_pages
+from bankcrm.prospects.views import router as prospect_list_pages
 from bankcrm.security.api import router as security_router
 from bankcrm.security.views import router as security_pages
 from bankcrm.service_desk.api import router as service_desk_router
@@ -117,5 +119,7 @@ def create_app(
     app.include_router(marketing_pages)
     app.include_router(staff_pages)
     app.include_router(dashboard_pages)
+    app.include_router(prospect_list_pages)
+    app.include_router(prospect_pages)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
     return app
