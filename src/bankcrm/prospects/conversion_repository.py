@@ -40,6 +40,12 @@ def _name_key(model: type[Prospect] | type[Customer]) -> ColumnElement[str]:
     return model.kind + ":" + name
 
 
+def _surname(model: type[Prospect] | type[Customer]) -> ColumnElement[str]:
+    """The last name (a company's name) as compared: a cheap first filter of the customers,
+    so that only the few with a prospect's surname get their full keys worked out."""
+    return _key(case((model.kind == "corporate", model.company_name), else_=model.last_name))
+
+
 def _phone(column: ColumnExpr) -> ColumnElement[str]:
     return func.replace(func.replace(func.replace(column, " ", ""), "-", ""), "/", "")
 
@@ -107,9 +113,10 @@ def flag_for_review(session: Session) -> int:
     whose birth date, phone or e-mail matches too: flagged with that customer for a person
     to decide (never the customer a person already said is not them). One statement.
 
-    On SQLite both sides are materialised first: the join key is an expression, which
-    SQLite cannot index in place, so it would otherwise rescan the customers per prospect;
-    materialised, it scans them once and joins through an index it builds on the fly."""
+    The customers are scanned once, kept only when their surname is a waiting prospect's
+    (a lookup in a small set); on SQLite both sides are materialised first, since the join
+    key is an expression SQLite cannot index in place (it would otherwise rescan the
+    customers per prospect), and joined through an index it builds on the fly."""
     waiting = (
         select(
             Prospect.id.label("prospect_id"),
@@ -118,6 +125,7 @@ def flag_for_review(session: Session) -> int:
             _phone(Prospect.phone).label("phone"),
             func.lower(func.trim(Prospect.email)).label("email"),
             func.coalesce(Prospect.not_same_customer_id, 0).label("not_same"),
+            _surname(Prospect).label("surname"),
         )
         .where(Prospect.status.in_(OPEN_STATUSES), Prospect.review_customer_id.is_(None))
         .cte("waiting")
@@ -131,6 +139,7 @@ def flag_for_review(session: Session) -> int:
             _phone(Customer.phone).label("phone"),
             func.lower(func.trim(Customer.email)).label("email"),
         )
+        .where(_surname(Customer).in_(select(waiting.c.surname)))
         .cte("known")
         .prefix_with("MATERIALIZED", dialect="sqlite")
     )
