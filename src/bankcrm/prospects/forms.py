@@ -44,7 +44,12 @@ def field_errors(exc: ValidationError) -> Errors:
         field = str(error["loc"][0]) if error["loc"] else "form"
         kind = error["type"]
         context = error.get("ctx", {})
-        if kind == "missing" or (kind == "string_too_short" and context.get("min_length") == 1):
+        empty = error.get("input", "") is None  # a required choice left blank
+        if (
+            kind == "missing"
+            or empty
+            or (kind == "string_too_short" and context.get("min_length") == 1)
+        ):
             found: tuple[str, dict[str, object]] = (REQUIRED, {})
         elif kind == "string_too_short":
             found = (TOO_SHORT, {"min": context.get("min_length")})

@@ -143,7 +143,7 @@ def _act(
     except (NotFound, Forbidden):
         return error_page(request, forms.NOT_FOUND, 404, principal)
     context = _context(session, principal, prospect, form_name=form, values=values, errors=errors)
-    return render(request, "prospects/prospect.html", context, status_code=422)
+    return render(request, "prospects/prospect.html", context)
 
 
 def _version(raw: str) -> int | str:

@@ -149,4 +149,4 @@ def prospect_create(
         target = request.app.url_path_for("prospect_page", prospect_id=str(created.id))
         return RedirectResponse(str(target), status.HTTP_303_SEE_OTHER)
     session.rollback()  # as the API: a refused request leaves nothing behind
-    return _list_page(request, session, principal, typed, errors, status_code=422)
+    return _list_page(request, session, principal, typed, errors)
