@@ -122,7 +122,7 @@ def create_prospect(session: Session, principal: Principal, new: ProspectIn) -> 
             prospect_id=prospect.id,
             kind="status",
             staff_id=principal.staff_id,
-            summary=f"new ({new.source})",
+            summary=f"created (source: {new.source})",
             created_by=principal.actor,
         ),
     )
