@@ -1,17 +1,29 @@
 """The import's conversion of prospects, as set-based statements: a batch carries up to a
 million customers, so nothing here runs per prospect or per customer.
 
-Matching by id uses the index on customers.national_id (one probe per open prospect).
-Matching by name scans the customers once: the open prospects' name keys are a small
-grouped subquery that the database hashes (PostgreSQL) or indexes on the fly (SQLite).
+Matching by id joins the open prospects to the customers through the index on
+customers.national_id (one probe per open prospect).
+Matching by name scans the customers once, keeping those with a waiting prospect's
+surname, and joins those few to the prospects by their normalised names.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, case, func, insert, literal, or_, select, update
-from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
+from sqlalchemy import (
+    ColumnElement,
+    Subquery,
+    and_,
+    case,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from bankcrm.customers.models import Customer
 from bankcrm.prospects.models import OPEN_STATUSES, Prospect, ProspectActivity
@@ -50,62 +62,61 @@ def _phone(column: ColumnExpr) -> ColumnElement[str]:
     return func.replace(func.replace(func.replace(column, " ", ""), "-", ""), "/", "")
 
 
-def _id_match() -> ColumnElement[int]:
-    """The (lowest) id of the customer with the open prospect's national id and kind."""
+def _id_matches() -> Subquery:
+    """Each open prospect with an id, and the (lowest) id of the customer with the same
+    national id and kind: a join through the index on customers.national_id."""
     return (
-        select(func.min(Customer.id))
-        .where(Customer.national_id == Prospect.national_id, Customer.kind == Prospect.kind)
-        .correlate(Prospect)
-        .scalar_subquery()
+        select(Prospect.id.label("prospect_id"), func.min(Customer.id).label("customer_id"))
+        .join(
+            Customer,
+            # lower(): kinds are lower-case codes already; it keeps PostgreSQL from ANDing
+            # in the index on kind (a bitmap of nearly every customer, per prospect) when
+            # the statistics are stale, as they are right after a big load.
+            and_(
+                Customer.national_id == Prospect.national_id,
+                func.lower(Customer.kind) == Prospect.kind,
+            ),
+        )
+        .where(Prospect.status.in_(OPEN_STATUSES), Prospect.national_id.is_not(None))
+        .group_by(Prospect.id)
+        .subquery()
     )
-
-
-def _convertible() -> list[ColumnElement[bool]]:
-    return [
-        Prospect.status.in_(OPEN_STATUSES),
-        Prospect.national_id.is_not(None),
-        _id_match().is_not(None),
-    ]
 
 
 def convert_by_national_id(session: Session, now: datetime) -> int:
     """Open prospects whose national id (registration number) and kind match a customer's
     become that customer: a conversion activity each, then the prospects themselves.
     Two statements; returns how many converted."""
-    matched = aliased(Customer)
-    customer_no = (
-        select(matched.customer_no)
-        .where(matched.id == _id_match())
-        .correlate(Prospect)
-        .scalar_subquery()
-    )
+    matches = _id_matches()
     session.execute(
         insert(ProspectActivity).from_select(
             ["prospect_id", "occurred_at", "kind", "summary", "created_by"],
             select(
-                Prospect.id,
+                matches.c.prospect_id,
                 literal(now),
                 literal("conversion"),
-                literal("became customer ") + customer_no,
+                literal("became customer ") + Customer.customer_no,
                 literal(CONVERTED_BY),
-            ).where(*_convertible()),
+            ).join(Customer, Customer.id == matches.c.customer_id),
         )
     )
+    matches = _id_matches()
     result = session.execute(
         update(Prospect)
-        .where(*_convertible())
+        .where(Prospect.id == matches.c.prospect_id)
         .values(
             status="converted",
-            converted_customer_id=_id_match(),
+            converted_customer_id=matches.c.customer_id,
             converted_at=now,
             converted_by=CONVERTED_BY,
             review_customer_id=None,
             review_reason=None,
             version=Prospect.version + 1,
         )
+        .returning(Prospect.id)
         .execution_options(synchronize_session=False)
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return len(result.all())
 
 
 def flag_for_review(session: Session) -> int:
@@ -114,9 +125,10 @@ def flag_for_review(session: Session) -> int:
     to decide (never the customer a person already said is not them). One statement.
 
     The customers are scanned once, kept only when their surname is a waiting prospect's
-    (a lookup in a small set); on SQLite both sides are materialised first, since the join
-    key is an expression SQLite cannot index in place (it would otherwise rescan the
-    customers per prospect), and joined through an index it builds on the fly."""
+    (a lookup in a small set). Both sides are materialised first: SQLite cannot index the
+    expression key in place (it would rescan the customers per prospect) and builds an
+    index on the materialised rows instead; PostgreSQL, with the stale statistics of a
+    fresh load, would otherwise rescan the customers per waiting prospect."""
     waiting = (
         select(
             Prospect.id.label("prospect_id"),
@@ -129,7 +141,7 @@ def flag_for_review(session: Session) -> int:
         )
         .where(Prospect.status.in_(OPEN_STATUSES), Prospect.review_customer_id.is_(None))
         .cte("waiting")
-        .prefix_with("MATERIALIZED", dialect="sqlite")
+        .prefix_with("MATERIALIZED")
     )
     known = (
         select(
@@ -141,7 +153,7 @@ def flag_for_review(session: Session) -> int:
         )
         .where(_surname(Customer).in_(select(waiting.c.surname)))
         .cte("known")
-        .prefix_with("MATERIALIZED", dialect="sqlite")
+        .prefix_with("MATERIALIZED")
     )
     same = or_(
         waiting.c.birth_date == known.c.birth_date,
