@@ -399,10 +399,11 @@ def referral(session: Session, customer: Customer, referrer: User, **overrides: 
 def prospect_activity(session: Session, prospect: Prospect, **overrides: Any) -> ProspectActivity:
     values: dict[str, Any] = {
         "prospect_id": prospect.id,
-        "occurred_at": datetime(2026, 9, 1, 10, 0),
+        "occurred_at": datetime(2026, 3, 1, 10, 0),
         "kind": "contact",
-        "channel": "branch",
-        "summary": "Asked about a mortgage",
+        "channel": "phone",
+        "summary": "first call about a mortgage",
+        "note": "wants a fixed rate",
         "created_by": "test",
     }
     return _add(session, ProspectActivity(**{**values, **overrides}))
@@ -467,3 +468,30 @@ def opportunity(
         ),
     )
     return record
+
+
+def prospect(
+    session: Session, branch: Branch, owner: Staff | None = None, **overrides: Any
+) -> Prospect:
+    """An open individual prospect of `branch` (owned by `owner`, if given)."""
+    n = next(_numbers)
+    values: dict[str, Any] = {
+        "prospect_no": f"PRS-T{n:07d}",
+        "kind": "individual",
+        "national_id": f"900202{n:05d}",
+        "first_name": "Eva",
+        "last_name": f"Dvorakova{n}",
+        "birth_date": date(1990, 2, 2),
+        "email": f"eva{n}@mail.example",
+        "phone": "+420777123456",
+        "address": "Nova 5",
+        "postal_code": "60200",
+        "city": "Brno",
+        "source": "walk_in",
+        "status": "new",
+        "needs": "a mortgage for a flat",
+        "branch_id": branch.id,
+        "owner_id": owner.id if owner else None,
+        "created_by": "test",
+    }
+    return _add(session, Prospect(**{**values, **overrides}))

@@ -155,6 +155,11 @@ def print_report(report: ImportReport, max_problems: int = 25) -> None:
         console.print(
             f"[yellow]{file}: column(s) not in the format, ignored:[/] {', '.join(columns)}"
         )
+    if report.prospects_converted or report.prospects_flagged:
+        console.print(
+            f"prospects: {report.prospects_converted:,} converted to customers, "
+            f"{report.prospects_flagged:,} flagged for review"
+        )
     problems = report.problems
     if problems:
         shown = Table(title=f"Quarantined rows ({report.quarantined:,} rows, first reasons)")

@@ -207,12 +207,13 @@ class CaseOut(BaseModel):
 
 class TimelineEntry(BaseModel):
     at: UtcDateTime
-    source: Literal["interaction", "case", "prospect_activity"]
+    source: Literal["interaction", "case", "prospect"]  # prospect: before they were a customer
     channel: str
     topic: str
-    outcome: str  # the contact's outcome, or the case's status
+    outcome: str  # the contact's outcome, the case's status, or the prospect activity's kind
     staff: str | None
     note: str | None
+    prospect_no: str | None = None  # the prospect this customer was, for prospect entries
     source_record: str | None = None  # a linked record's number when the entry is its
 
 

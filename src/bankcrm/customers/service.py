@@ -36,6 +36,7 @@ from bankcrm.kit.errors import Conflict, NotFound
 from bankcrm.kit.pagination import Page
 from bankcrm.lake.recent import newest_months, recent_transactions
 from bankcrm.products.models import Holding, Product
+from bankcrm.prospects import repository as prospect_repository
 from bankcrm.security import audit, break_glass, scope
 from bankcrm.security.principal import Principal
 from bankcrm.security.roles import View
@@ -262,8 +263,9 @@ def _case(case: object) -> CaseOut:
 def _timeline(
     session: Session, customer_id: int, cases: list[Case], view: View, source: str | None = None
 ) -> list[TimelineEntry]:
-    """Contacts on every channel and cases of every department, newest first; `source`
-    marks the entries of a linked record with its number."""
+    """Contacts on every channel, cases of every department and, once a prospect became
+    this customer, what was done with the prospect; newest first. `source` marks the
+    entries of a linked record with its number."""
     entries = [
         TimelineEntry(
             at=i.occurred_at,
@@ -289,6 +291,21 @@ def _timeline(
             source_record=source,
         )
         for c in cases
+    ]
+    entries += [  # what was done while they were a prospect (prospects/conversion.py)
+        TimelineEntry(
+            at=a.occurred_at,
+            source="prospect",
+            channel=a.channel or "",
+            topic=a.summary,
+            outcome=a.kind,
+            staff=staff,
+            note=a.note if view is View.FULL else None,
+            prospect_no=prospect_no,
+        )
+        for a, prospect_no, staff in prospect_repository.converted_activities(
+            session, customer_id, TIMELINE_ENTRIES
+        )
     ]
     entries.sort(key=lambda e: e.at, reverse=True)
     return entries[:TIMELINE_ENTRIES]

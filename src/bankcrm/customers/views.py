@@ -54,7 +54,7 @@ STATUSES: dict[str, str] = {
     "cancelled": N_("Cancelled"),
     "interaction": N_("Contact"),
     "case": N_("Case"),
-    "prospect_activity": N_("Prospect activity"),
+    "prospect": N_("Prospect"),
     "credit": N_("Credit"),
     "debit": N_("Debit"),
 }
@@ -69,6 +69,7 @@ TERMS: dict[str, str] = {
     **labels.CHANNELS,
     **labels.PRIORITIES,
     **TASK_KINDS,
+    **labels.PROSPECT_ACTIVITIES,
 }
 CHOICES: dict[str, dict[str, str]] = {
     "channels": labels.CHANNELS,

@@ -68,12 +68,13 @@ def prospect_timeline(
     return [
         TimelineEntry(
             at=a.occurred_at,
-            source="prospect_activity",
+            source="prospect",
             channel=a.channel or "",
             topic=a.summary,
             outcome=a.kind,
             staff=None,
             note=a.note if view is View.FULL else None,
+            prospect_no=number,
             source_record=number,
         )
         for a in repository.prospect_activities(session, prospect_id, limit)

@@ -32,6 +32,7 @@ from bankcrm.lake import repository as lake_repo
 from bankcrm.lake.staging import MonthlyStager, StagedFile
 from bankcrm.lake.store import LakeStore
 from bankcrm.opportunities.linking import link_won_opportunities
+from bankcrm.prospects.conversion import convert_on_import
 from bankcrm.security.principal import system_principal
 
 
@@ -43,6 +44,8 @@ class ImportReport:
     files: list[FileReport] = field(default_factory=list)
     unknown_files: list[str] = field(default_factory=list)
     unknown_columns: dict[str, list[str]] = field(default_factory=dict)  # file -> ignored
+    prospects_converted: int = 0  # open prospects that the batch's customers turned out to be
+    prospects_flagged: int = 0  # prospects that look like a customer: a person decides
     seconds: float = 0.0
 
     @property
@@ -225,6 +228,11 @@ def _load_and_commit(
             book.set_ids(target.entity.name, repo.key_ids(session, target))
             if target.entity.name == "products":
                 book.product_category = repo.product_categories(session)
+        if "customers" in files:  # prospects that are now customers convert with the batch
+            conversions = convert_on_import(session)
+            report.prospects_converted = conversions.converted
+            report.prospects_flagged = conversions.flagged
+            checkpoint("converted:prospects")
         staged = 0
         tx_path = files.get("transactions")
         if tx_path is not None:
@@ -321,6 +329,10 @@ def _finish_batch(session: Session, batch: ImportBatch, report: ImportReport, st
         ],
         "unknown_files": report.unknown_files,
         "unknown_columns": report.unknown_columns,
+        "prospects": {
+            "converted": report.prospects_converted,
+            "flagged_for_review": report.prospects_flagged,
+        },
     }
     repo.add_quarantine(
         session,

@@ -9,3 +9,6 @@ EVENT_INTERACTION_PREFIX = "EVT-"  # contacts pushed by channel systems (POST /e
 CASE_NO_PREFIX = "CRM-"  # cases opened in bankcrm
 REFERRAL_NO_PREFIX = "REF-"  # referrals to a specialist line
 OPPORTUNITY_NO_PREFIX = "OPP-"  # opportunities (never imported: no clash possible)
+# Prospects are made here only (the extract carries customers, never prospects), so the
+# import has no prospect numbers to refuse.
+PROSPECT_NO_PREFIX = "PRS-"

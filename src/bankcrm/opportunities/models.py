@@ -44,7 +44,7 @@ class Opportunity(TimestampMixin, Base):
     lost_reason: Mapped[str | None] = mapped_column(String(32))
     lost_note: Mapped[str | None] = mapped_column(String(500))
     # The referral that brought it (referrals are another feature: the lead adds the FK).
-    referral_id: Mapped[int | None] = mapped_column(index=True)
+    referral_id: Mapped[int | None] = mapped_column(ForeignKey("referrals.id"), index=True)
     holding_id: Mapped[int | None] = mapped_column(ForeignKey("holdings.id"), unique=True)
     linked_at: Mapped[datetime | None] = mapped_column(DateTime)
     won_on: Mapped[date | None]

@@ -64,6 +64,8 @@ class Prospect(TimestampMixin, Base):
     # A customer that looks like this prospect but has no matching id: a person decides.
     review_customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
     review_reason: Mapped[str | None] = mapped_column(String(200))
+    # A customer a person decided is not this prospect: the import does not flag it again.
+    not_same_customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
     created_by: Mapped[str] = mapped_column(String(80))
     version: Mapped[int] = mapped_column(default=1, server_default="1")
 

@@ -46,7 +46,11 @@ class Referral(TimestampMixin, Base):
     declined_reason: Mapped[str | None] = mapped_column(String(500))
     outcome_note: Mapped[str | None] = mapped_column(String(500))
     # The opportunity the referral became (opportunities are another feature's table).
-    opportunity_id: Mapped[int | None]
+    # The opportunity the referral turned into (opportunities and referrals point at each
+    # other, so this key is added after both tables exist: use_alter).
+    opportunity_id: Mapped[int | None] = mapped_column(
+        ForeignKey("opportunities.id", use_alter=True), index=True
+    )
     accepted_at: Mapped[datetime | None] = mapped_column(DateTime)
     decided_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
     decided_by: Mapped[str | None] = mapped_column(String(80))

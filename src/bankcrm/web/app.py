@@ -28,6 +28,9 @@ from bankcrm.marketing.api import router as marketing_router
 from bankcrm.marketing.views import router as marketing_pages
 from bankcrm.opportunities.api import router as opportunities_router
 from bankcrm.opportunities.views import router as opportunity_pages
+from bankcrm.prospects.api import router as prospects_router
+from bankcrm.prospects.record_views import router as prospect_pages
+from bankcrm.prospects.views import router as prospect_list_pages
 from bankcrm.referrals.api import router as referrals_router
 from bankcrm.referrals.views import router as referral_pages
 from bankcrm.security.api import router as security_router
@@ -114,6 +117,7 @@ def create_app(
     app.include_router(referrals_router, responses=problems.PROBLEM_RESPONSES)
     app.include_router(duplicates_router, responses=problems.PROBLEM_RESPONSES)
     app.include_router(opportunities_router, responses=problems.PROBLEM_RESPONSES)
+    app.include_router(prospects_router, responses=problems.PROBLEM_RESPONSES)
     # The workbench's pages (server-rendered, same services and session as the API).
     app.include_router(home_pages)
     app.include_router(security_pages)
@@ -127,5 +131,7 @@ def create_app(
     app.include_router(referral_pages)
     app.include_router(duplicates_pages)
     app.include_router(opportunity_pages)
+    app.include_router(prospect_list_pages)
+    app.include_router(prospect_pages)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
     return app

@@ -118,3 +118,28 @@ def label(table: dict[str, str], code: str | None) -> str:
     if code is None:
         return ""
     return table.get(code, code)
+
+
+# Prospects (prospects/models.py): statuses, sources and what their activities are.
+PROSPECT_STATUSES: dict[str, str] = {
+    "new": N_("New"),
+    "contacted": N_("Contacted"),
+    "qualified": N_("Qualified"),
+    "converted": N_("Converted"),
+    "disqualified": N_("Disqualified"),
+}
+PROSPECT_SOURCES: dict[str, str] = {
+    "referral": N_("Referral"),
+    "campaign": N_("Campaign"),
+    "walk_in": N_("Walk-in"),
+    "event": N_("Event"),
+    "web_form": N_("Web form"),
+    "partner": N_("Partner"),
+}
+PROSPECT_ACTIVITIES: dict[str, str] = {
+    "contact": N_("Contact"),
+    "status": N_("Status change"),
+    "conversion": N_("Became a customer"),
+    "review": N_("Review decision"),
+    "note": N_("Note"),
+}

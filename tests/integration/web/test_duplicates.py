@@ -177,7 +177,7 @@ def test_a_prospect_is_merged_into_the_customer_never_the_other_way(
     assert ok.status_code == 200, ok.text
     view = client.get(f"/api/v1/customers/{bank.anna_customer.id}", headers=anna).json()
     assert [r["type"] for r in view["linked_records"]] == ["prospect"]
-    activity = [e for e in view["timeline"] if e["source"] == "prospect_activity"]
+    activity = [e for e in view["timeline"] if e["source"] == "prospect"]
     assert activity[0]["source_record"] == pairs.prospect.prospect_no
 
 

@@ -41,6 +41,17 @@ AREAS: tuple[Area, ...] = (
         frozenset({AM, BM, SA, PM, EX, AN}),
     ),
     Area(
+        "prospects",
+        N_("Prospects"),
+        N_(
+            "People and companies that are not yet customers: where they came from, "
+            "their needs, the next step, until they convert."
+        ),
+        "/prospects",
+        "GET /api/v1/prospects",
+        frozenset({AM, BM, SA, PM}),
+    ),
+    Area(
         "cases",
         N_("Service cases"),
         N_("Complaints, requests and feedback, soonest due first, with their SLA."),
