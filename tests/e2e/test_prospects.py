@@ -1,6 +1,7 @@
 """Winning a prospect in Chromium: an account manager adds a prospect (an error shown next
-to its field first), logs a contact, qualifies it, and finds it in the list, which also
-fits a 375x812 phone screen. Any console error fails the test (conftest)."""
+to its field first), logs a contact, qualifies it, refers it to a specialist line, and
+finds it in the list, which also fits a 375x812 phone screen. Any console error fails the
+test (conftest)."""
 
 from __future__ import annotations
 
@@ -67,6 +68,19 @@ def test_an_account_manager_wins_a_prospect(
     expect(page.get_by_test_id("status")).to_have_text("Qualified")
     expect(page.get_by_test_id("activities")).to_contain_text("contacted → qualified")
     desk.shot("prospect-qualified")
+
+    # Refer the prospect to a specialist line from its page: its owner takes it first.
+    page.get_by_test_id("refer").click()
+    expect(page).to_have_url(re.compile(r"/referrals/new\?prospect_id=\d+$"))
+    expect(page.get_by_test_id("person")).to_contain_text(last_name)
+    refer = page.get_by_test_id("form-refer")
+    refer.get_by_label("Specialist line").select_option("mortgages")
+    refer.get_by_label("The need, in a sentence").fill("a mortgage for a first flat")
+    refer.get_by_role("button", name="Refer").click()
+    expect(page.get_by_test_id("notice")).to_have_text("The referral is sent.")
+    expect(page.get_by_test_id("status")).to_have_text("Open")
+    expect(page.get_by_test_id("assignee")).to_contain_text("The person's own manager")
+    desk.shot("prospect-referred")
 
     page.goto(f"{server.url}/prospects?status=qualified&q={last_name.lower()}")
     rows = page.get_by_test_id("prospects").locator("tbody tr")
