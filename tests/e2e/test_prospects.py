@@ -28,7 +28,7 @@ def test_an_account_manager_wins_a_prospect(
     last_name = f"Prospectova{uuid.uuid4().hex[:6]}"  # the server is shared by the modules
     log_in(page, server, server.users["account_manager"])
     expect(page.locator('[data-area="prospects"]')).to_have_count(1)
-    page.get_by_test_id("nav-prospects").click()
+    page.locator("[data-area=prospects] a").click()
     expect(page).to_have_url(f"{server.url}/prospects")
     expect(page.get_by_role("heading", level=1)).to_have_text("Prospects")
 

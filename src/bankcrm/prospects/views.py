@@ -20,11 +20,9 @@ from bankcrm.security.principal import Principal
 from bankcrm.web import labels
 from bankcrm.web.deps import SessionDep
 from bankcrm.web.i18n import N_
-from bankcrm.web.pages import error_page, form_post, page_number, render, signed_in, templates
+from bankcrm.web.pages import error_page, form_post, page_number, render, signed_in
 
 router = APIRouter(include_in_schema=False)
-# The base template's nav links to the prospect list for these roles.
-templates.env.globals["prospect_roles"] = access.LISTS
 
 FormText = Annotated[str, Form()]
 PAGE_SIZE = 25

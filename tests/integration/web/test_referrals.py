@@ -337,10 +337,15 @@ def test_mark_converted_is_the_opportunities_hook(session: Session, bank: Bank) 
     agent = bank.users["service_agent"]
     referral = records.referral(session, bank.anna_customer, agent)
     declined = records.referral(session, bank.anna_customer, agent, status="declined")
+    mortgage = records.product(session, "mortgage")
+    won, again, other = (
+        records.opportunity(session, mortgage, bank.anna, customer=bank.anna_customer)
+        for _ in range(3)
+    )
     winner = Principal(actor="anna", role=Role.ACCOUNT_MANAGER, staff_id=bank.anna.id)
-    assert service.mark_converted(session, winner, referral.id, 42)
-    assert not service.mark_converted(session, winner, referral.id, 43)  # already converted
-    assert not service.mark_converted(session, winner, declined.id, 44)
+    assert service.mark_converted(session, winner, referral.id, won.id)
+    assert not service.mark_converted(session, winner, referral.id, again.id)  # converted
+    assert not service.mark_converted(session, winner, declined.id, other.id)
     stored = session.get(Referral, referral.id)
-    assert stored is not None and (stored.status, stored.opportunity_id) == ("converted", 42)
+    assert stored is not None and (stored.status, stored.opportunity_id) == ("converted", won.id)
     assert stored.decided_by == "anna" and stored.version == 2
