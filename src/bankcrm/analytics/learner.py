@@ -55,6 +55,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils._openmp_helpers import _openmp_effective_n_threads as _openmp_threads
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
+from bankcrm.analytics import forest as compiled
 from bankcrm.analytics.calibration import fit_isotonic, fit_sigmoid
 from bankcrm.analytics.tabular_columns import (
     MAX_CATEGORIES,
@@ -374,15 +375,25 @@ class TabularLearner:
     ) -> None:
         """Fill drops[i, k]: probability of row i minus that with feature chosen[k] occluded.
 
-        One prediction per feature over a block of rows (only the rows it changes), so memory
-        stays at about one block of the encoded matrix.
+        A block of rows at a time, so memory stays at about one block of the encoded matrix.
+        With the compiled forest one walk per row serves every column (only the trees that
+        split on a column are walked again); otherwise one prediction per feature over the
+        rows it changes.
         """
         fitted = self.fitted
+        forest = _forest(fitted.booster, len(fitted.features))
         for start in range(0, matrix.shape[0], BATCH_ROWS):
             block = matrix[start : start + BATCH_ROWS]
+            stop = start + block.shape[0]
+            if forest is not None:
+                base_raw, occluded = compiled.occluded_scores(forest, block, chosen, values[chosen])
+                base = _calibrate(fitted, base_raw)
+                for k in range(chosen.size):
+                    drops[start:stop, k] = base - _calibrate(fitted, occluded[:, k])
+                continue
             base = _predict(fitted, block)
             for k, j in enumerate(chosen):
-                drops[start : start + block.shape[0], k] = _drop(fitted, block, base, j, values[j])
+                drops[start:stop, k] = _drop(fitted, block, base, j, values[j])
 
     def _reason_features(self) -> npt.NDArray[np.intp]:
         importance = self.fitted.importance
@@ -472,11 +483,13 @@ class TabularLearner:
 
 @contextmanager
 def _threads(n_threads: int | None) -> Iterator[None]:
-    if n_threads is None:
-        yield
-    else:
-        with threadpool_limits(limits=n_threads, user_api="openmp"):
+    """Cap the booster's OpenMP threads and the compiled forest's threads."""
+    with compiled.threads(n_threads):
+        if n_threads is None:
             yield
+        else:
+            with threadpool_limits(limits=n_threads, user_api="openmp"):
+                yield
 
 
 def _reference(values: FloatArray, feature: Feature) -> float:
@@ -490,16 +503,44 @@ def _reference(values: FloatArray, feature: Feature) -> float:
 
 
 def _predict(fitted: _Fitted, matrix: FloatArray) -> FloatArray:
-    """Calibrated probabilities, PREDICT_ROWS rows at a time: the booster walks every row
-    through one tree before the next tree, so a block that stays in the CPU cache for
-    all trees halves the time of one pass over a million rows."""
+    """Calibrated probabilities, PREDICT_ROWS rows at a time: the compiled forest when it
+    gives scikit-learn's numbers for this booster (see `_forest`), else scikit-learn's
+    predictor, which walks every row through one tree before the next tree, so a block
+    that stays in the CPU cache for all trees halves the time of one pass."""
     n = matrix.shape[0]
     score = np.empty(n, dtype=np.float64)
-    decide = _decision_function(fitted.booster)
+    forest = _forest(fitted.booster, len(fitted.features))
+    decide = (
+        (lambda block: compiled.scores(forest, block))
+        if forest is not None
+        else _decision_function(fitted.booster)
+    )
     for start in range(0, n, PREDICT_ROWS):
         block = matrix[start : start + PREDICT_ROWS]
         score[start : start + block.shape[0]] = decide(block)
     return _calibrate(fitted, score)
+
+
+_FORESTS: weakref.WeakKeyDictionary[Any, compiled.Forest | None] = weakref.WeakKeyDictionary()
+
+
+def _forest(booster: Any, n_columns: int) -> compiled.Forest | None:
+    """The booster's trees as a compiled forest, if its scores equal scikit-learn's
+    decision_function on rows that reach every kind of split (checked once per booster;
+    None otherwise, and the scikit-learn path runs)."""
+    if booster in _FORESTS:
+        return _FORESTS[booster]
+    found: compiled.Forest | None = None
+    try:
+        forest = compiled.from_booster(booster, n_columns)
+        probe = _probe_rows(booster)
+        public = np.asarray(booster.decision_function(probe), dtype=np.float64)
+        if np.array_equal(compiled.scores(forest, probe), public):
+            found = forest
+    except (AttributeError, KeyError, TypeError, ValueError, IndexError):
+        found = None
+    _FORESTS[booster] = found
+    return found
 
 
 _DIRECT: weakref.WeakKeyDictionary[Any, bool] = weakref.WeakKeyDictionary()
@@ -577,9 +618,20 @@ def _mean_abs_effect(fitted: _Fitted, sample: FloatArray) -> FloatArray:
 
     Only the columns some tree splits on are occluded: changing a column no tree reads
     cannot change a prediction, so the others' effect is exactly 0 without predicting."""
-    base = _predict(fitted, sample)
     effect = np.zeros(len(fitted.features))
-    for j in split_columns(fitted.booster, len(fitted.features)):
+    columns = np.asarray(split_columns(fitted.booster, len(fitted.features)), dtype=np.intp)
+    forest = _forest(fitted.booster, len(fitted.features))
+    if forest is not None:
+        with compiled.threads(1):  # 2,000 rows: not worth waking threads for
+            base_raw, occluded = compiled.occluded_scores(
+                forest, sample, columns, fitted.reference[columns]
+            )
+        base = _calibrate(fitted, base_raw)
+        for k, j in enumerate(columns):
+            effect[j] = float(np.mean(np.abs(base - _calibrate(fitted, occluded[:, k]))))
+        return effect
+    base = _predict(fitted, sample)
+    for j in columns:
         effect[j] = float(np.mean(np.abs(_drop(fitted, sample, base, j, fitted.reference[j]))))
     return effect
 
@@ -590,6 +642,9 @@ def split_columns(booster: Any, n_columns: int) -> list[int]:
     scikit-learn's trees number columns after its own preprocessing, which puts the
     categorical columns first; this maps them back. On a layout it does not know, every
     column (slower, never wrong): also when the direct path is off for this booster."""
+    forest = _forest(booster, n_columns)
+    if forest is not None:
+        return [int(j) for j in np.flatnonzero(forest.trees_of_column.any(axis=1))]
     if not _DIRECT.get(booster):
         return list(range(n_columns))
     try:
