@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test lint typecheck bench clean vendor messages
+.PHONY: run test lint typecheck bench bench-api-tools clean vendor messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,14 @@ typecheck: $(TEST_STAMP)
 
 bench: $(TEST_STAMP)
 	$(BIN)/python benchmarks/bench_ingest.py
+
+# The load generator of benchmarks/bench_api.py (which installs it too when missing).
+WRK := /usr/bin/wrk
+$(WRK):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends wrk
+
+bench-api-tools: $(WRK)
 
 # Developers only: re-fetch htmx, ECharts and Pico from npm into web/static/vendor/.
 vendor:

@@ -1,24 +1,26 @@
-"""Drive the running API server on 127.0.0.1 with locust: a realistic mix of account
-managers' requests (customer 360, worklist, customer list, log a contact) at a fixed rate
-against a generated bank on PostgreSQL; throughput and p50/p95/p99 latency per request go
-into docs/benchmarks.md.
+"""Drive the running API server on 127.0.0.1 with wrk: a realistic mix of account managers'
+requests (customer 360, worklist, customer list, log a contact) at a fixed rate against a
+generated bank on PostgreSQL; throughput, p50/p95/p99 latency per request and the CPU spent
+per request go into docs/benchmarks.md.
 
     .venv/bin/python benchmarks/bench_api.py --postgres URL [--customers 100000]
         [--rate 200] [--seconds 60] [--workers 2] [--reuse]
 
 The database at URL is emptied. The bank is generated, imported, scored and its tasks
 generated under benchmarks/out/api-<N>/ first (not timed; --reuse keeps one prepared by an
-earlier run). Locust runs from the benchmark venv, not the project's:
-
-    python3 -m venv .venv-bench && .venv-bench/bin/pip install locust
+earlier run). The load comes from Debian's wrk (C, light on the cores the server and
+PostgreSQL share with it), installed by this script when missing, or beforehand with
+`make bench-api-tools`. One wrk process per request kind (benchmarks/api_load.lua) runs at
+once with its share of the offered rate, so each kind gets its own latency distribution.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
+import re
+import resource
 import shutil
 import signal
 import subprocess
@@ -26,11 +28,12 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_ingest import DOC, OUT, ROOT, machine, run
+from bench_ingest import DOC, OUT, machine, run
 
 from bankcrm.kit.db import make_engine, make_session_factory
 from bankcrm.security import service
@@ -38,11 +41,19 @@ from bankcrm.security.models import User
 from bankcrm.security.secrets import hash_password
 
 BEGIN, END = "<!-- bench_api:begin -->", "<!-- bench_api:end -->"
-LOCUST = ROOT / ".venv-bench" / "bin" / "locust"
+WRK = Path("/usr/bin/wrk")
+LUA = Path(__file__).resolve().parent / "api_load.lua"
 PORT = 8765
 MANAGERS = 40  # account managers logged in, each working on their own portfolio
-PER_USER_RATE = 2.0  # requests per second of one simulated manager
-NAMES = ("customer 360", "worklist", "customer list", "log interaction")
+PER_USER_RATE = 2.0  # requests per second of one wrk connection, like a manager at work
+WARM_UP = 15  # seconds of load before the measured window, not measured
+# name in the table, kind in api_load.lua, share of the offered rate
+KINDS = (
+    ("customer 360", "customer_360", 0.5),
+    ("worklist", "worklist", 0.2),
+    ("customer list", "customer_list", 0.2),
+    ("log interaction", "log_interaction", 0.1),
+)
 
 
 def prepare(customers: int, url: str, reuse: bool) -> dict[str, str]:
@@ -91,7 +102,7 @@ def managers(url: str) -> list[dict[str, object]]:
     token and the ids of their customers."""
     engine = make_engine(url)
     sessions = make_session_factory(engine)
-    accounts = []
+    accounts: list[dict[str, object]] = []
     password = hash_password("benchmark password, not a secret")
     with sessions() as session:
         rows = session.execute(
@@ -139,9 +150,125 @@ def wait_for(url: str, seconds: float = 60) -> None:
     raise SystemExit(f"the server did not answer at {url}")
 
 
+def ensure_wrk() -> None:
+    """Debian's wrk, installed when missing (as root, or through sudo)."""
+    if os.access(WRK, os.X_OK):
+        return
+    sudo = [] if os.geteuid() == 0 else ["sudo"]
+    subprocess.run(
+        [*sudo, "apt-get", "install", "-y", "-qq", "wrk"],
+        env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+        check=False,
+    )
+    if not os.access(WRK, os.X_OK):
+        raise SystemExit(f"{WRK} missing: make bench-api-tools (apt-get install wrk)")
+
+
+def write_accounts(accounts: list[dict[str, object]], path: Path) -> None:
+    """The managers' tokens and customers as a Lua table for api_load.lua."""
+    lines = ["return {"]
+    for account in accounts:
+        token = str(account["token"])
+        if not re.fullmatch(r"[A-Za-z0-9_\-]+", token):
+            raise SystemExit("unexpected characters in a bearer token")
+        customers = account["customers"]
+        assert isinstance(customers, list)
+        ids = ", ".join(str(int(c)) for c in customers)
+        lines.append(f'  {{ token = "{token}", customers = {{ {ids} }} }},')
+    lines.append("}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n")
+
+
+def connections(rate: float) -> int:
+    return max(1, round(rate / PER_USER_RATE))
+
+
+def run_wrk(rate: float, seconds: int, accounts_lua: Path) -> dict[str, dict[str, Any]]:
+    """The four wrk processes at once, one per kind of request; each one's JSON summary."""
+    processes = {}
+    for name, kind, share in KINDS:
+        processes[name] = subprocess.Popen(
+            [
+                str(WRK),
+                "-t1",
+                "-c",
+                str(connections(rate * share)),
+                "-d",
+                f"{seconds}s",
+                "--timeout",
+                "60s",  # slower answers would leave the latency histogram as time-outs
+                "-s",
+                str(LUA),
+                f"http://127.0.0.1:{PORT}",
+                "--",
+                kind,
+                f"{rate * share:g}",
+                str(accounts_lua),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    results = {}
+    for name, process in processes.items():
+        out, err = process.communicate()
+        line = next((x for x in out.splitlines() if x.startswith("BENCH_API_JSON ")), None)
+        if process.returncode != 0 or line is None:
+            raise SystemExit(f"wrk ({name}) failed:\n{out}{err}")
+        results[name] = json.loads(line.partition(" ")[2])
+    return results
+
+
+def cpu_seconds(server_group: int) -> dict[str, float]:
+    """CPU time so far (user + system, children reaped included) of the server's process
+    group and of this machine's PostgreSQL processes."""
+    ticks = {"server": 0, "postgres": 0}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue  # the process has just ended
+        comm = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
+        used = sum(int(x) for x in fields[11:15])  # utime, stime, cutime, cstime
+        if int(fields[2]) == server_group:
+            ticks["server"] += used
+        elif comm == "postgres":
+            ticks["postgres"] += used
+    hertz = os.sysconf("SC_CLK_TCK")
+    return {key: value / hertz for key, value in ticks.items()}
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def merged_percentile(parts: list[tuple[float, list[float]]], p: float) -> float:
+    """Percentile of several latency distributions together, each given as its number of
+    requests and its quantiles every 0.1%."""
+    points = sorted(
+        (value, count / len(quantiles)) for count, quantiles in parts for value in quantiles
+    )
+    total = sum(weight for _value, weight in points)
+    seen = 0.0
+    for value, weight in points:
+        seen += weight
+        if seen >= total * p / 100 - 1e-9:
+            return value
+    return 0.0
+
+
 def load(
     env: dict[str, str], accounts: list[dict[str, object]], rate: float, seconds: int, workers: int
-) -> dict[str, dict[str, float]]:
+) -> tuple[dict[str, dict[str, float]], dict[str, float]]:
+    """Per kind of request (and aggregated): requests, per second, errors, p50/p95/p99 in
+    ms; and the CPU seconds of the server, PostgreSQL and wrk in the measured window."""
+    accounts_lua = OUT / "api-wrk" / "accounts.lua"
+    write_accounts(accounts, accounts_lua)
     server = subprocess.Popen(
         [
             sys.executable,
@@ -160,57 +287,46 @@ def load(
     )
     try:
         wait_for(f"http://127.0.0.1:{PORT}/openapi.json")
-        users = max(1, round(rate / PER_USER_RATE))
-        prefix = OUT / "api-locust"
-        locust_env = {
-            **os.environ,
-            "BENCH_API_USERS": json.dumps(accounts),
-            "BENCH_API_USER_RATE": str(PER_USER_RATE),
-        }
-        common = [
-            str(LOCUST),
-            "-f",
-            str(Path(__file__).parent / "api_load.py"),
-            "--headless",
-            "--host",
-            f"http://127.0.0.1:{PORT}",
-            "-u",
-            str(users),
-            "-r",
-            str(users),
-            "--exit-code-on-error",
-            "0",  # errors are counted in the table, not a reason to stop
-        ]
         # Warm-up: connection pools, DuckDB's first reads, the operating system's caches.
-        subprocess.run(
-            [*common, "--run-time", "15s", "--only-summary"],
-            env=locust_env,
-            check=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        subprocess.run(
-            [*common, "--run-time", f"{seconds}s", "--csv", str(prefix), "--only-summary"],
-            env=locust_env,
-            check=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        run_wrk(rate, WARM_UP, accounts_lua)
+        before, wrk_before = cpu_seconds(server.pid), children_cpu()
+        results = run_wrk(rate, seconds, accounts_lua)
+        after, wrk_after = cpu_seconds(server.pid), children_cpu()
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
+    cpu = {key: after[key] - before[key] for key in before}
+    cpu["wrk"] = wrk_after - wrk_before
     stats = {}
-    with open(f"{prefix}_stats.csv", newline="") as handle:
-        for row in csv.DictReader(handle):
-            stats[row["Name"]] = {
-                "requests": float(row["Request Count"]),
-                "failures": float(row["Failure Count"]),
-                "rps": float(row["Requests/s"]),
-                "p50": float(row["50%"]),
-                "p95": float(row["95%"]),
-                "p99": float(row["99%"]),
-            }
-    return stats
+    for name, _kind, share in KINDS:
+        r = results[name]
+        requests = float(r["requests"])
+        stats[name] = {
+            "offered": rate * share,
+            "requests": requests,
+            "rps": requests / (float(r["duration_us"]) / 1e6),
+            "failures": float(
+                sum(int(r[key]) for key in ("non2xx", "connect", "read", "write", "timeout"))
+            ),
+            **{p: float(r[p]) / 1000 for p in ("p50", "p95", "p99")},
+        }
+    parts = [
+        (float(results[name]["requests"]), [float(q) / 1000 for q in results[name]["quantiles"]])
+        for name, _kind, _share in KINDS
+    ]
+    stats["Aggregated"] = {
+        "offered": rate,
+        **{
+            key: sum(stats[name][key] for name, _kind, _share in KINDS)
+            for key in ("requests", "rps", "failures")
+        },
+        **{f"p{p}": merged_percentile(parts, p) for p in (50, 95, 99)},
+    }
+    return stats, cpu
+
+
+def milliseconds(value: float) -> str:
+    return f"{value:,.0f}" if value >= 10 else f"{value:.1f}"
 
 
 def main() -> None:
@@ -222,33 +338,39 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="server worker processes")
     parser.add_argument("--reuse", action="store_true", help="reuse a prepared bank")
     args = parser.parse_args()
-    if not LOCUST.is_file():
-        raise SystemExit(
-            f"{LOCUST} missing: python3 -m venv .venv-bench && .venv-bench/bin/pip install locust"
-        )
+    ensure_wrk()
     env = prepare(args.customers, args.postgres, args.reuse)
-    stats = load(env, managers(args.postgres), args.rate, args.seconds, args.workers)
+    stats, cpu = load(env, managers(args.postgres), args.rate, args.seconds, args.workers)
     rows = []
-    for name in (*NAMES, "Aggregated"):
-        s = stats.get(name)
-        if s is None:
-            continue
+    for name in (*(name for name, _kind, _share in KINDS), "Aggregated"):
+        s = stats[name]
         rows.append(
-            f"| {name} | {s['requests']:,.0f} | {s['rps']:,.1f} | {s['failures']:,.0f} | "
-            f"{s['p50']:,.0f} | {s['p95']:,.0f} | {s['p99']:,.0f} |"
+            f"| {name} | {s['requests']:,.0f} | {s['offered']:,.0f} | {s['rps']:,.1f} | "
+            f"{s['failures']:,.0f} | {milliseconds(s['p50'])} | {milliseconds(s['p95'])} | "
+            f"{milliseconds(s['p99'])} |"
         )
         print(rows[-1], flush=True)
+    served = max(stats["Aggregated"]["requests"], 1)
+    per_request = ", ".join(
+        f"{label} {cpu[key] * 1000 / served:.1f} ms"
+        for key, label in (("server", "server"), ("postgres", "PostgreSQL"), ("wrk", "wrk"))
+    )
+    print(f"CPU per request: {per_request}", flush=True)
+    users = sum(connections(args.rate * share) for _name, _kind, share in KINDS)
     table = "\n".join(
         [
             BEGIN,
             f"Measured {time.strftime('%Y-%m-%d')} on {machine()} with `python benchmarks/"
             f"bench_api.py {' '.join('URL' if '://' in a else a for a in sys.argv[1:])}` "
-            f"({args.customers:,} customers on PostgreSQL, {args.workers} server workers, locust "
+            f"({args.customers:,} customers on PostgreSQL, {args.workers} server workers, wrk "
             f"on the same machine offering {args.rate:.0f} requests/s for {args.seconds} s after a "
-            "15 s warm-up). Latencies in milliseconds.",
+            f"{WARM_UP} s warm-up: one wrk process per request kind, {users} connections in all, "
+            f"each offering about {PER_USER_RATE:g} requests/s). Latencies in milliseconds. "
+            f"CPU per request served (user and system time over the measured window): "
+            f"{per_request}.",
             "",
-            "| request | requests | per second | errors | p50 | p95 | p99 |",
-            "|---|---:|---:|---:|---:|---:|---:|",
+            "| request | requests | offered per second | per second | errors | p50 | p95 | p99 |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|",
             *rows,
             END,
         ]
