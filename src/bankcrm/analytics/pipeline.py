@@ -82,7 +82,8 @@ class _Engine:
             return self.kept[as_of]
         assert self.ledger is not None, "read_lake first"
         expr = build_features(self.sources, self.ledger, as_of)
-        return _stable(to_arrow(self.con, expr).to_pandas())
+        # sorted by the engine (in parallel), so that _stable finds the order already made
+        return _stable(to_arrow(self.con, expr.order_by("customer_id")).to_pandas())
 
     def keep(self, as_of: date, frame: pd.DataFrame) -> None:
         """Keep a snapshot another step needs too (the propensity models' training day)."""
@@ -93,7 +94,9 @@ def _stable(frame: pd.DataFrame) -> pd.DataFrame:
     """Sorted by customer, floats rounded to 9 significant digits: a parallel engine returns
     groups in any order and sums floats in any order, and the model fits (an optimiser on
     a flat ridge) must not turn those last-bit differences into other scores on a re-run."""
-    frame = frame.sort_values("customer_id", kind="stable").reset_index(drop=True)
+    if not frame["customer_id"].is_monotonic_increasing:
+        frame = frame.sort_values("customer_id", kind="stable")
+    frame = frame.reset_index(drop=True)
     for name in frame.select_dtypes("float").columns:
         values = frame[name].to_numpy()
         if _whole_numbers(values):
