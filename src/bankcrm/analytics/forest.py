@@ -238,7 +238,17 @@ def _walk(
     return int(node)
 
 
-_leaf: Any = numba.njit(inline="always", cache=True)(_walk)
+def _compiled(function: Any, **options: Any) -> Any:
+    """numba's compiled `function`, its machine code cached beside this file (or in the
+    user's cache folder) so that a new process need not compile again; uncached where no
+    folder is writable (numba refuses to cache then, and the first call compiles)."""
+    try:
+        return numba.njit(cache=True, **options)(function)
+    except RuntimeError:  # "cannot cache function ...: no locator available"
+        return numba.njit(cache=False, **options)(function)
+
+
+_leaf: Any = _compiled(_walk, inline="always")
 
 
 def _scores_kernel(
@@ -311,5 +321,5 @@ def _occluded_kernel(
             out[i, k] = total
 
 
-_scores: Any = numba.njit(parallel=True, cache=True)(_scores_kernel)
-_occluded: Any = numba.njit(parallel=True, cache=True)(_occluded_kernel)
+_scores: Any = _compiled(_scores_kernel, parallel=True)
+_occluded: Any = _compiled(_occluded_kernel, parallel=True)

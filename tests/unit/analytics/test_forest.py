@@ -122,3 +122,25 @@ def test_threads_are_restored() -> None:
     with compiled.threads(1):
         assert numba.get_num_threads() == 1
     assert numba.get_num_threads() == before
+
+
+def test_compiles_uncached_where_no_cache_folder_is_writable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """numba refuses cache=True when it finds no writable folder (a read-only install with
+    no home); the forest then compiles without a cache instead of failing to import."""
+    import numba
+
+    real = numba.njit
+
+    def refusing(*args: object, **options: object) -> object:
+        if options.get("cache"):
+            raise RuntimeError("cannot cache function 'f': no locator available for file 'x'")
+        return real(*args, **options)
+
+    monkeypatch.setattr(numba, "njit", refusing)
+
+    def twice(x: float) -> float:
+        return 2 * x
+
+    assert compiled._compiled(twice)(21.0) == 42.0
