@@ -1,14 +1,13 @@
-"""A compiled walk of a fitted booster's trees: the same scores as scikit-learn, faster.
+"""A compiled walk of a fitted booster's trees: scikit-learn's scores, and cheap occlusion.
 
-Scoring a million customers for 35 products and explaining every score by occlusion walks
-the trees about 40 million times per tree. scikit-learn's predictor walks one tree over
-all rows, then the next (an OpenMP region per tree and block, a copied node record per
-step); `Forest` walks all trees for one row while the row is in the cache, from compact
-node arrays, and compiles that loop with numba.
+Explaining scores by occlusion (churn reasons, offer reasons, importance) predicts every
+row once per occluded column with scikit-learn's predictor. `Forest` walks all trees for
+one row from flat node arrays (compiled with numba), keeps the leaf of each tree, and for
+an occluded column walks again only the trees that split on that column: a tree that
+never reads the column gives the same leaf. Plain scoring runs at about scikit-learn's
+speed; occlusion costs a fraction of a prediction per column instead of a whole one.
 
-Occlusion (`occluded_scores`) re-walks only the trees that split on the occluded column:
-a tree that never reads the column gives the same leaf, which the first walk kept. The
-sums run in scikit-learn's order (baseline, then tree 1, 2, ...), so every score is the
+The sums run in scikit-learn's order (baseline, then tree 1, 2, ...), so every score is the
 same float that `decision_function` returns, bit for bit; `learner` checks that on probe
 rows before it uses a forest and falls back to scikit-learn otherwise.
 """
