@@ -84,15 +84,29 @@ def found_pairs(
     return out
 
 
+NOT_SAME = "not the same person: decided on the prospect's import review"
+
+
 def store(session: Session, found: list[Found], report: DetectReport) -> None:
-    """Insert new pairs, rescore open ones, keep decided ones untouched."""
+    """Insert new pairs, rescore open ones, keep decided ones untouched. A customer and
+    prospect a person already found not to be the same (the prospect's review) are not
+    offered again: no new pair, and an open one is set aside with that reason."""
     keys = [f.pair_key for f in found]
     known = repository.existing_candidates(session, keys if len(keys) < 1000 else None)
+    not_same = repository.not_same_decisions(
+        session, sorted({f.prospect_id for f in found if f.prospect_id is not None})
+    )
     now = utcnow()
     new: list[dict[str, Any]] = []
     changed: list[dict[str, Any]] = []
+    set_aside: list[int] = []
     for f in found:
         old = known.get(f.pair_key)
+        if f.prospect_id is not None and (f.customer_id, f.prospect_id) in not_same:
+            report.kept += 1
+            if old is not None and old[1] == "open":
+                set_aside.append(old[0])
+            continue
         if old is None:
             new.append(
                 {
@@ -115,6 +129,7 @@ def store(session: Session, found: list[Found], report: DetectReport) -> None:
             changed.append({"id": old[0], "score": f.score, "matched": f.matched})
     repository.insert_candidates(session, new)
     repository.rescore_candidates(session, changed)
+    repository.dismiss_candidates(session, set_aside, NOT_SAME, now)
     report.created += len(new)
     report.rescored += len(changed)
 

@@ -132,6 +132,37 @@ def rescore_candidates(session: Session, rows: list[dict[str, Any]]) -> None:
         session.execute(update(DuplicateCandidate), rows)
 
 
+def not_same_decisions(session: Session, prospect_ids: Sequence[int]) -> set[tuple[int, int]]:
+    """(customer_id, prospect_id) pairs a person decided are not the same, on the prospect's
+    import review (`prospects.workflow.decide_review`)."""
+    out: set[tuple[int, int]] = set()
+    for start in range(0, len(prospect_ids), 10_000):  # bound the IN list
+        rows = session.execute(
+            select(Prospect.not_same_customer_id, Prospect.id).where(
+                Prospect.id.in_(list(prospect_ids[start : start + 10_000])),
+                Prospect.not_same_customer_id.is_not(None),
+            )
+        )
+        out |= {(c, p) for c, p in rows if c is not None}
+    return out
+
+
+def dismiss_candidates(session: Session, ids: Sequence[int], reason: str, now: Any) -> None:
+    """Open candidates set aside without a user's dismissal: `reason` says why."""
+    if ids:
+        session.execute(
+            update(DuplicateCandidate)
+            .where(DuplicateCandidate.id.in_(list(ids)), DuplicateCandidate.status == "open")
+            .values(
+                status="dismissed",
+                dismissed_reason=reason,
+                version=DuplicateCandidate.version + 1,
+                updated_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        )
+
+
 def candidate_ids_by_key(session: Session, keys: Sequence[str]) -> list[int]:
     if not keys:
         return []

@@ -198,3 +198,38 @@ def test_stale_and_decided_pairs_are_conflicts_and_bad_input_names_the_field(
     assert client.get(URL, params={"status": "nonsense"}, headers=anna).status_code == 422
     listed = client.get(URL, params={"status": "dismissed"}, headers=anna).json()
     assert [c["id"] for c in listed["items"]] == [pairs.customers]
+
+
+def test_detection_respects_a_not_same_decision_on_the_prospect_review(
+    session: Session, bank: Bank, pairs: Pairs
+) -> None:
+    """A person already decided on the prospect's import review that it is not this
+    customer: detection sets the open pair aside with that reason and never raises it
+    again; the customer's other pair stays open."""
+    from bankcrm.duplicates import detect
+    from bankcrm.duplicates.models import DuplicateCandidate
+
+    pairs.prospect.not_same_customer_id = bank.anna_customer.id
+    session.flush()
+    report = detect.detect_all(session)
+    session.flush()
+    with_prospect = session.get(DuplicateCandidate, pairs.with_prospect)
+    assert with_prospect is not None
+    session.refresh(with_prospect)
+    assert with_prospect.status == "dismissed"
+    assert with_prospect.dismissed_reason == detect.NOT_SAME
+    assert report.kept >= 1
+    customers = session.get(DuplicateCandidate, pairs.customers)
+    assert customers is not None and customers.status == "open"
+
+    session.delete(with_prospect)
+    session.flush()
+    detect.detect_all(session)
+    session.flush()
+    again = session.scalars(
+        select(DuplicateCandidate).where(
+            DuplicateCandidate.prospect_id == pairs.prospect.id,
+            DuplicateCandidate.customer_id == bank.anna_customer.id,
+        )
+    ).all()
+    assert again == []
