@@ -386,10 +386,9 @@ class TabularLearner:
             block = matrix[start : start + BATCH_ROWS]
             stop = start + block.shape[0]
             if forest is not None:
-                base_raw, occluded = compiled.occluded_scores(forest, block, chosen, values[chosen])
-                base = _calibrate(fitted, base_raw)
-                for k in range(chosen.size):
-                    drops[start:stop, k] = base - _calibrate(fitted, occluded[:, k])
+                found = _forest_drops(fitted, forest, block, chosen, values[chosen])
+                for k, drop in enumerate(found):
+                    drops[start:stop, k] = drop
                 continue
             base = _predict(fitted, block)
             for k, j in enumerate(chosen):
@@ -623,17 +622,28 @@ def _mean_abs_effect(fitted: _Fitted, sample: FloatArray) -> FloatArray:
     forest = _forest(fitted.booster, len(fitted.features))
     if forest is not None:
         with compiled.threads(1):  # 2,000 rows: not worth waking threads for
-            base_raw, occluded = compiled.occluded_scores(
-                forest, sample, columns, fitted.reference[columns]
-            )
-        base = _calibrate(fitted, base_raw)
-        for k, j in enumerate(columns):
-            effect[j] = float(np.mean(np.abs(base - _calibrate(fitted, occluded[:, k]))))
+            found = _forest_drops(fitted, forest, sample, columns, fitted.reference[columns])
+        for j, drop in zip(columns, found, strict=True):
+            effect[j] = float(np.mean(np.abs(drop)))
         return effect
     base = _predict(fitted, sample)
     for j in columns:
         effect[j] = float(np.mean(np.abs(_drop(fitted, sample, base, j, fitted.reference[j]))))
     return effect
+
+
+def _forest_drops(
+    fitted: _Fitted,
+    forest: compiled.Forest,
+    block: FloatArray,
+    columns: npt.NDArray[np.intp],
+    values: FloatArray,
+) -> list[FloatArray]:
+    """Per column k: each row's probability minus that with columns[k] set to values[k],
+    from one occlusion walk of the compiled forest (what `_drop` gives, column by column)."""
+    base_raw, occluded = compiled.occluded_scores(forest, block, columns, values)
+    base = _calibrate(fitted, base_raw)
+    return [base - _calibrate(fitted, occluded[:, k]) for k in range(len(columns))]
 
 
 def split_columns(booster: Any, n_columns: int) -> list[int]:
