@@ -34,6 +34,7 @@ from bankcrm.interactions.commands import tasks_app
 from bankcrm.kit import migrate
 from bankcrm.kit.errors import UserError
 from bankcrm.kit.runtime import Runtime, connect, open_runtime
+from bankcrm.lake.commands import lake_app
 from bankcrm.security.commands import clients_app, users_app
 from bankcrm.service_desk.commands import cases_app
 from bankcrm.status.service import system_status
@@ -47,6 +48,7 @@ app.add_typer(clients_app, name="clients")
 app.add_typer(tasks_app, name="tasks")
 app.add_typer(cases_app, name="cases")
 app.add_typer(duplicates_app, name="duplicates")
+app.add_typer(lake_app, name="lake")
 console = Console(width=None if sys.stdout.isatty() else 150)
 err_console = Console(stderr=True)
 

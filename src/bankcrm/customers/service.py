@@ -34,7 +34,7 @@ from bankcrm.duplicates import links as duplicate_links
 from bankcrm.interactions import service as interactions_service
 from bankcrm.kit.errors import Conflict, NotFound
 from bankcrm.kit.pagination import Page
-from bankcrm.lake.recent import newest_months, recent_transactions
+from bankcrm.lake.recent import latest_transactions, newest_months, recent_transactions
 from bankcrm.products.models import Holding, Product
 from bankcrm.prospects import repository as prospect_repository
 from bankcrm.security import audit, break_glass, scope
@@ -211,8 +211,11 @@ def get_customer(
 def _transactions(
     session: Session, settings: Settings, account_nos: list[str], view: View
 ) -> list[TransactionOut]:
-    months = newest_months(session, settings.lake_dir, TRANSACTION_MONTHS)
-    rows = recent_transactions(settings.lake_dir, months, account_nos, settings.recent_transactions)
+    limit = settings.recent_transactions
+    rows = latest_transactions(settings.lake_dir, account_nos, limit)
+    if rows is None:  # a lake without the store of latest transactions: the month files
+        months = newest_months(session, settings.lake_dir, TRANSACTION_MONTHS)
+        rows = recent_transactions(settings.lake_dir, months, account_nos, limit)
     return [
         TransactionOut(**{**row, "account_no": shape.account_no(row["account_no"], view)})
         for row in rows

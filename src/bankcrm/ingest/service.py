@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,6 +29,7 @@ from bankcrm.ingest.validate import KeyBook, Problem
 from bankcrm.kit.db import utcnow
 from bankcrm.kit.faults import checkpoint
 from bankcrm.kit.progress import Progress
+from bankcrm.lake import latest
 from bankcrm.lake import repository as lake_repo
 from bankcrm.lake.staging import MonthlyStager, StagedFile
 from bankcrm.lake.store import LakeStore
@@ -140,6 +142,23 @@ def _recover(factory: sessionmaker[Session], store: LakeStore) -> list[str]:
                 batch.lake_state = "published"
                 done.append(f"marked batch {batch.id} published")
     return done
+
+
+def rebuild_latest(store: LakeStore) -> int:
+    """Rebuild the store of each account's latest transactions from every published month
+    file (a lake imported before the store existed); returns its rows. Holds the import
+    lock, stages the file like a batch and renames it into place: a run that dies leaves
+    the old store, and its staging is discarded by the next import's recovery."""
+    with _locked(_import_lock(store), wait=True):
+        key = f"latest-{time.time_ns()}"
+        target = store.staged_latest_file(key)
+        try:
+            rows = latest.build(store, [], target, rebuild=True)
+            store.latest_file.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(target, store.latest_file)
+        finally:
+            store.discard(key)
+    return rows
 
 
 def run_import(
@@ -288,6 +307,12 @@ def _stage_transactions(
             if progress is not None:
                 progress.end_file()
         staged = stager.finish()
+        if staged:
+            latest.build(
+                store,
+                [store.staging_dir(key) / f.path for f in staged],
+                store.staged_latest_file(key),
+            )
     except BaseException:
         stager.abort()
         raise

@@ -10,6 +10,10 @@ are still read, by DuckDB scanning them with the same filter: the same answer, s
 
 The newest month is read first, then as many older months as the rows found so far say
 are needed, so a customer page costs a few row groups, not one read per month.
+
+A lake with the store of each account's latest transactions (`latest`) answers from that
+one file instead (`latest_transactions`); the month files are the fallback for a lake
+without it or a page that wants more rows than it keeps.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ import pyarrow.parquet as pq
 from sqlalchemy.orm import Session
 
 from bankcrm.lake import repository
+from bankcrm.lake.latest import KEPT_KEY
 from bankcrm.lake.store import LakeStore
 
 COLUMNS = ["account_no", "booked_on", "direction", "amount", "balance_after", "channel", "category"]
@@ -166,6 +171,34 @@ def _next_run(months_read: int, rows: int, limit: int) -> int:
     return max(1, math.ceil((limit - rows) * months_read / max(rows, 1) * 1.25))
 
 
+def latest_transactions(
+    root: Path, account_nos: Sequence[str], limit: int
+) -> list[dict[str, Any]] | None:
+    """Up to `limit` transactions of `account_nos`, newest first, from the lake's store of
+    each account's latest transactions; None when there is no store that keeps enough."""
+    path = str(LakeStore(root).latest_file)
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return None
+    index = _index(path, (info.st_size, info.st_mtime_ns))
+    if index.metadata is None:
+        return None
+    kept = (index.metadata.metadata or {}).get(KEPT_KEY, b"0")
+    if not kept.isdigit() or int(kept) < limit:
+        return None
+    accounts = sorted(set(account_nos))
+    if not accounts or limit <= 0:
+        return []
+    part = _read(path, index, accounts, pa.array(accounts, pa.string()))
+    return [] if part is None else _newest(part, limit)
+
+
+def _newest(table: pa.Table, limit: int) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = table.sort_by(ORDER).slice(0, limit).select(COLUMNS).to_pylist()
+    return rows
+
+
 def recent_transactions(
     root: Path,
     months: Sequence[tuple[str, list[str]]],
@@ -205,11 +238,4 @@ def recent_transactions(
             rows += part.num_rows
     if not found:
         return []
-    table = (
-        pa.concat_tables(found, promote_options="permissive")
-        .sort_by(ORDER)
-        .slice(0, limit)
-        .select(COLUMNS)
-    )
-    rows_out: list[dict[str, Any]] = table.to_pylist()
-    return rows_out
+    return _newest(pa.concat_tables(found, promote_options="permissive"), limit)

@@ -20,6 +20,7 @@ from bankcrm.kit.faults import checkpoint
 
 TRANSACTIONS = "transactions"
 STAGING = "_staging"
+LATEST = "recent/latest.parquet"  # each account's newest transactions, see `latest`
 
 TRANSACTION_SCHEMA = pa.schema(
     [
@@ -44,6 +45,13 @@ class LakeStore:
     @property
     def transactions_dir(self) -> Path:
         return self.root / TRANSACTIONS
+
+    @property
+    def latest_file(self) -> Path:
+        return self.root / LATEST
+
+    def staged_latest_file(self, batch_key: str) -> Path:
+        return self.staging_dir(batch_key) / LATEST
 
     def staging_dir(self, batch_key: str) -> Path:
         return self.root / STAGING / batch_key

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bankcrm.customers.models import Customer
 from bankcrm.ingest.service import recover, run_import
+from bankcrm.lake import recent
 from bankcrm.lake.store import LakeStore
 from bankcrm.staff.models import Staff
 from tests import factories as f
@@ -87,3 +88,23 @@ def test_recovery_leaves_a_running_import_alone(
         "discarded staged lake files of an unfinished import 000000000000"
     ]
     assert not staged.exists()
+
+
+def test_each_import_brings_the_store_of_latest_transactions_up_to_date(
+    sessions: sessionmaker[Session], lake: LakeStore, tmp_path: Path
+) -> None:
+    run_import(sessions, lake, f.small_bank(customers=2).write(tmp_path / "day1"))
+    assert recent.latest_transactions(lake.root, ["A000001"], 2) is not None
+    first = recent.latest_transactions(lake.root, ["A000001", "A000002"], 20)
+    assert first is not None and len(first) == 8
+
+    later = f.small_bank(customers=2, transactions_per_account=0)
+    later.add("transactions", f.transaction(100, "A000002", booked_on="2024-05-02"))
+    run_import(sessions, lake, later.write(tmp_path / "day2"))
+
+    (newest,) = recent.latest_transactions(lake.root, ["A000001", "A000002"], 1) or []
+    assert (newest["account_no"], newest["booked_on"].isoformat()) == ("A000002", "2024-05-02")
+    with sessions() as session:
+        months = recent.newest_months(session, lake.root, 24)
+    from_months = recent.recent_transactions(lake.root, months, ["A000002"], 20)
+    assert recent.latest_transactions(lake.root, ["A000002"], 20) == from_months
